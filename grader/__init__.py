@@ -1,0 +1,1 @@
+"""Grading of the homework's answers against the reference in :mod:`solutions`."""
