@@ -1,0 +1,145 @@
+"""Every student's variant is solvable by hand and keeps the homework's lesson (checked with
+`solutions`, the independent reference)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import solutions
+from grader.variant import Variant, make_variant
+
+STUDENT_IDS = [
+    "alice",
+    "bob",
+    "s123456",
+    "Ola.Nordmann",
+    "x",
+    "42",
+    *(f"st{i:04d}" for i in range(300)),
+]
+VARIANT_SOURCE = Path(__file__).resolve().parents[2] / "grader" / "variant.py"
+
+
+@pytest.fixture(scope="module")
+def variants() -> dict[str, Variant]:
+    return {student: make_variant(student) for student in STUDENT_IDS}
+
+
+def test_empty_id_gives_the_seed_numbers() -> None:
+    variant = make_variant("")
+    np.testing.assert_array_equal(variant.X, solutions.SEED.X)
+    np.testing.assert_array_equal(variant.y, solutions.SEED.y)
+    np.testing.assert_array_equal(variant.theta, solutions.SEED.theta)
+    assert variant.eta == solutions.SEED.eta
+    assert make_variant("   ") == variant
+
+
+def test_shapes_and_types(variants: dict[str, Variant]) -> None:
+    for variant in variants.values():
+        assert variant.X.shape == (2, 2)
+        assert variant.y.shape == (2,)
+        assert variant.theta.shape == (5,)
+        assert isinstance(variant.eta, float)
+
+
+def test_numbers_are_small_integers_and_one_decimal(variants: dict[str, Variant]) -> None:
+    for variant in variants.values():
+        for value in (*variant.X.flat, *variant.theta.flat):
+            assert value == int(value) and abs(value) <= 3
+        for target in variant.y:
+            assert Fraction(repr(float(target))).denominator in (1, 2, 5, 10)
+            assert abs(target) <= 3
+        assert variant.eta in (0.01, 0.02, 0.05)
+
+
+def test_one_sample_active_one_inactive(variants: dict[str, Variant]) -> None:
+    for student, variant in variants.items():
+        z = solutions.forward(variant.theta, variant.X).z
+        assert sorted(np.sign(z)) == [-1, 1], student
+        assert variant.theta[3] != 0, student
+
+
+def test_first_step_lowers_the_loss_exactly(variants: dict[str, Variant]) -> None:
+    for student, variant in list(variants.items())[:60]:
+        exact = solutions.as_exact(
+            solutions.Dataset.build(variant.X, variant.y, variant.theta, variant.eta)
+        )
+        history = solutions.train(exact.theta, exact.X, exact.y, exact.eta, steps=1)
+        assert history.losses[1] < history.losses[0], student
+
+
+def test_first_step_lowers_the_loss(variants: dict[str, Variant]) -> None:
+    for student, variant in variants.items():
+        history = solutions.train(variant.theta, variant.X, variant.y, variant.eta, steps=1)
+        assert history.losses[1] < history.losses[0], student
+
+
+def test_every_sample_has_an_error(variants: dict[str, Variant]) -> None:
+    for student, variant in variants.items():
+        grads = solutions.backprop(variant.theta, variant.X, variant.y).grads
+        assert np.all(grads[:, 4] != 0), student
+
+
+def test_students_get_different_numbers(variants: dict[str, Variant]) -> None:
+    seed = make_variant("")
+    assert seed not in variants.values()
+    assert len(set(variants.values())) == len(variants)
+
+
+def test_same_id_same_numbers_in_another_process(variants: dict[str, Variant]) -> None:
+    code = (
+        "from grader.variant import make_variant; "
+        "v = make_variant('alice'); print(v.X.tolist(), v.y.tolist(), v.theta.tolist(), v.eta)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+        cwd=VARIANT_SOURCE.parents[1],
+    )
+    alice = variants["alice"]
+    expected = f"{alice.X.tolist()} {alice.y.tolist()} {alice.theta.tolist()} {alice.eta}"
+    assert result.stdout.strip() == expected
+    assert make_variant("alice") == alice
+    assert make_variant(" alice ") == alice
+
+
+def test_describe_writes_the_numbers_plainly() -> None:
+    text = make_variant("").describe()
+    assert "x1 = (2, 1)" in text and "y2 = 1.9" in text
+    assert "(1, 1, 0, 1, 0)" in text and "eta = 0.01" in text
+
+
+def test_arrays_cannot_be_modified() -> None:
+    variant = make_variant("alice")
+    with pytest.raises(ValueError):
+        variant.theta[0] = 99
+
+
+def test_bad_id_type_is_named() -> None:
+    with pytest.raises(TypeError, match="student_id must be a string"):
+        make_variant(123)  # type: ignore[arg-type]
+
+
+def test_imports_only_numpy_and_the_standard_library() -> None:
+    tree = ast.parse(VARIANT_SOURCE.read_text())
+    modules = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert modules - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}
