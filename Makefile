@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: both live in the venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv book test lint clean
+.PHONY: all venv book book-student test lint clean
 
 all: book
 	@echo
@@ -22,8 +22,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Both editions of the website (-W -n --keep-going), sharing one execution cache:
+# full into _build/html, student (worked solutions removed) into _build/html-student.
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(PY) book/tools/build_editions.py --out _build
+
+book-student: $(STAMP)
+	$(PY) book/tools/build_editions.py --out _build --edition student
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
