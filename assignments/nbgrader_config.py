@@ -1,0 +1,27 @@
+"""nbgrader configuration of the course (run nbgrader from this directory)."""
+
+import os
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "inf264-hw4"
+c.CourseDirectory.root = COURSE_ROOT
+# The notebook's text source (with solutions) stays out of the release and of submissions.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
+
+# An exchange inside the course root, not nbgrader's system-wide default.
+c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+c.ExchangeCollect.check_owner = False
+
+# Autograding runs the notebooks in the course's Python (the one nbgrader runs in).
+c.Execute.kernel_name = "python3"
+c.Execute.timeout = 60  # seconds per cell
+c.Execute.startup_timeout = 120
+
+# Feedback shows each test's output (the grader's feedback) but never a hidden test's code.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
