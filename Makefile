@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: both live in the venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv book book-student test lint clean
+.PHONY: all venv book book-student release test lint clean
 
-all: book
+all: release book
 	@echo
 	@echo "Website (full edition): $(CURDIR)/_build/html/index.html"
 
@@ -24,11 +24,17 @@ venv: $(STAMP)
 
 # Both editions of the website (-W -n --keep-going), sharing one execution cache:
 # full into _build/html, student (worked solutions removed) into _build/html-student.
-book: $(STAMP)
+book: $(STAMP) release
 	$(PY) book/tools/build_editions.py --out _build
 
 book-student: $(STAMP)
 	$(PY) book/tools/build_editions.py --out _build --edition student
+
+# The student version of the nbgrader assignment, in assignments/release/hw4/
+# (the notebook's committed source is assignments/source/hw4/hw4.md).
+release: $(STAMP)
+	$(PY) assignments/prepare_source.py
+	cd assignments && nbgrader generate_assignment hw4 --force --log-level=WARN
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
