@@ -1,0 +1,51 @@
+"""Comparing numbers within a tolerance, and spotting answers too trivial to carry credit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solutions.arrays import Array
+
+
+def close(student: Any, expected: Any, rtol: float, atol: float) -> Array:
+    """Per component: ``|student − expected| ≤ atol + rtol · |expected|`` (bools: equal)."""
+    if isinstance(student, bool) or isinstance(expected, bool):
+        return np.array(student is expected or student == expected)
+    a = np.asarray(student, dtype=float)
+    b = np.asarray(expected, dtype=float)
+    if a.shape != b.shape:
+        return np.zeros(b.shape, dtype=bool)
+    with np.errstate(all="ignore"):
+        result: Array = np.abs(a - b) <= atol + rtol * np.abs(b)
+    return result
+
+
+def all_close(student: Any, expected: Any, rtol: float, atol: float) -> bool:
+    """Whether every component is within tolerance."""
+    return bool(close(student, expected, rtol, atol).all())
+
+
+def trivial_reason(
+    name: str, value: Any, y: Array, theta: Array, absurd: float, atol: float
+) -> str | None:
+    """Why an answer is no basis for error-carried-forward credit, or None if it is one.
+
+    Trivial or absurd answers (all zeros, ŷ equal to y, θ′ equal to θ, a loss
+    that is not positive, huge numbers) would make every later step trivial too.
+    """
+    if isinstance(value, bool):
+        return None
+    array = np.asarray(value, dtype=float)
+    if np.any(np.abs(array) > absurd):
+        return "implausibly large"
+    if name in ("loss", "loss_new"):
+        return "not positive" if array <= atol else None
+    if np.all(np.abs(array) <= atol):
+        return "all zeros"
+    if name == "y_hat" and array.shape == y.shape and np.allclose(array, y, rtol=0, atol=atol):
+        return "equal to the targets y"
+    if name == "theta_new" and np.allclose(array, theta, rtol=0, atol=atol):
+        return "equal to the old θ (no update)"
+    return None
