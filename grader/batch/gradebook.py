@@ -1,0 +1,93 @@
+"""The nbgrader gradebook: read the instructor's cell sources, record automatic scores."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from grader.batch.course import CourseError
+from grader.batch.locked_cells import grade_id, is_answer_cell, is_test_cell, nbgrader_meta
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def instructor_sources(path: Path, assignment: str, notebook: str) -> dict[str, str]:
+    """The source of every graded or locked cell as ``generate_assignment`` recorded it."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not path.is_file():
+        raise CourseError(
+            f"no gradebook at {path}: release the assignment first "
+            f"(nbgrader generate_assignment {assignment})"
+        )
+    with Gradebook(_url(path)) as gradebook:
+        try:
+            found = gradebook.find_notebook(notebook, assignment)
+        except MissingEntry as error:
+            raise CourseError(
+                f"the gradebook does not know {assignment}/{notebook}: "
+                f"run nbgrader generate_assignment {assignment}"
+            ) from error
+        return {cell.name: str(cell.source) for cell in found.source_cells}
+
+
+def record_scores(
+    path: Path,
+    assignment: str,
+    student: str,
+    notebook_id: str,
+    cells: list[NotebookNode],
+    timestamp: str | None,
+) -> None:
+    """Write a student's automatic scores and comments as ``nbgrader autograde`` would.
+
+    Test cells carry their points as the result of their last output (see
+    :mod:`grader.batch.autograded_notebook`); answer cells left as released score 0,
+    edited ones await manual grading. Manual scores already given are kept.
+    """
+    from nbgrader.api import Gradebook
+
+    by_id = {gid: cell for cell in cells if (gid := grade_id(cell)) is not None}
+    with warnings.catch_warnings(), Gradebook(_url(path)) as gradebook:
+        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
+        gradebook.update_or_create_student(student)
+        extra: dict[str, Any] = {"timestamp": timestamp} if timestamp else {}
+        try:
+            gradebook.update_or_create_submission(assignment, student, **extra)
+        except ValueError:
+            gradebook.update_or_create_submission(assignment, student)
+        for name, cell in by_id.items():
+            meta = nbgrader_meta(cell)
+            if meta.get("grade"):
+                grade = gradebook.find_grade(name, notebook_id, assignment, student)
+                grade.auto_score = _auto_score(cell)
+                grade.needs_manual_grade = (
+                    grade.manual_score is not None or grade.auto_score is None
+                )
+            if is_answer_cell(cell) or meta.get("task"):
+                comment = gradebook.find_comment(name, notebook_id, assignment, student)
+                comment.auto_comment = "No response." if _unchanged(cell) else None
+        gradebook.db.commit()
+
+
+def _auto_score(cell: NotebookNode) -> float | None:
+    """Points of a test cell; 0 for an untouched answer cell; None when a person must grade."""
+    if is_test_cell(cell):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "execute_result":
+                return float(output["data"]["text/plain"])
+        return 0.0
+    return 0.0 if _unchanged(cell) else None
+
+
+def _unchanged(cell: NotebookNode) -> bool:
+    """Whether an answer cell is exactly as released (nbgrader's checksum)."""
+    from nbgrader.utils import compute_checksum
+
+    checksum = nbgrader_meta(cell).get("checksum")
+    return checksum is not None and bool(compute_checksum(cell) == checksum)

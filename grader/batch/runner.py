@@ -1,0 +1,110 @@
+"""Grade a whole class: resume what is done, grade the rest in parallel, write the tables."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from grader import Report, grade, write_class_summary
+from grader.batch.atomic import write_text_atomic
+from grader.batch.course import CoursePaths
+from grader.batch.execution import Executor
+from grader.batch.grade_one import Outcome, grade_submission
+from grader.batch.gradebook import instructor_sources
+from grader.batch.grades_table import grades_csv
+from grader.batch.problems import Problem
+from grader.batch.progress import Progress
+from grader.batch.record import Record, completed_record
+from grader.batch.reference import load_reference
+from grader.batch.store import store
+from grader.batch.submission import Submission, find_submissions
+from grader.variant import make_variant
+
+QUESTIONS = ("q1", "q2", "q4", "q5", "q6")
+
+
+@dataclass
+class BatchResult:
+    """What the batch did: records of every student, who was graded now, who was resumed."""
+
+    records: dict[str, Record] = field(default_factory=dict)
+    graded: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    store_errors: dict[str, str] = field(default_factory=dict)
+
+
+def run_batch(
+    paths: CoursePaths,
+    execute: Executor,
+    jobs: int,
+    force: bool = False,
+    stream: TextIO | None = None,
+    on_graded: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Grade every submission of ``paths.assignment`` not already graded (all with ``force``)."""
+    notebook_name = _release_notebook_name(paths)
+    sources = instructor_sources(
+        paths.gradebook, paths.assignment, notebook_name.removesuffix(".ipynb")
+    )
+    reference = load_reference(paths, sources)
+    submissions, refused = find_submissions(paths.submitted, paths.assignment)
+    result = BatchResult(refused=refused)
+    progress = Progress(len(submissions), stream)
+    todo: list[tuple[Submission, str]] = []
+    for submission in submissions:
+        digest = submission.digest(reference.notebook_name)
+        done = (
+            None if force else completed_record(paths.student_reports(submission.student), digest)
+        )
+        if done is None:
+            todo.append((submission, digest))
+        else:
+            result.records[submission.student] = done
+            result.resumed.append(submission.student)
+            progress.advance(submission.student, "already graded")
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures: dict[Future[Outcome], tuple[Submission, str]] = {
+            pool.submit(grade_submission, submission, reference, execute): (submission, digest)
+            for submission, digest in todo
+        }
+        for future in as_completed(futures):
+            submission, digest = futures[future]
+            outcome = _outcome_or_crash(future, submission)
+            try:
+                record = store(paths, submission, outcome, digest, reference.notebook_name)
+            except Exception as error:  # one student's write never stops the batch
+                result.store_errors[submission.student] = f"{type(error).__name__}: {error}"
+                progress.advance(submission.student, f"NOT SAVED: {error}")
+                continue
+            result.records[submission.student] = record
+            result.graded.append(submission.student)
+            progress.advance(submission.student, record.status)
+            if on_graded is not None:
+                on_graded(submission.student)
+    write_text_atomic(paths.grades_csv, grades_csv(list(result.records.values()), QUESTIONS))
+    reports = {student: result.records[student].report for student in sorted(result.records)}
+    if reports:
+        write_class_summary(reports, paths.summary)
+    return result
+
+
+def _release_notebook_name(paths: CoursePaths) -> str:
+    """The released notebook's file name (``hw4.ipynb``)."""
+    found = sorted(paths.release.glob("*.ipynb")) if paths.release.is_dir() else []
+    return found[0].name if len(found) == 1 else f"{paths.assignment}.ipynb"
+
+
+def _outcome_or_crash(future: Future[Outcome], submission: Submission) -> Outcome:
+    """The graded outcome, or, if grading itself failed, a zero score that says why."""
+    try:
+        return future.result()
+    except Exception as error:
+        last = traceback.format_exception_only(type(error), error)[-1].strip()
+        variant = make_variant(submission.student)
+        report: Report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
+        problem = Problem("grader-error", f"grading this submission failed ({last}); scored 0")
+        return Outcome(submission.student, report, [problem], [])

@@ -1,0 +1,133 @@
+"""Submissions for the batch tests: right answers from ``solutions``, then one fault each."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import solutions
+from grader.variant import make_variant
+
+Notebook = dict[str, Any]
+
+
+def reference_answers(student: str) -> dict[str, Any]:
+    """The right answers for ``student``'s numbers, from the reference package."""
+    variant = make_variant(student)
+    X, y, theta, eta = variant.X, variant.y, variant.theta, variant.eta
+    y_hat = solutions.forward(theta, X).y_hat
+    loss = float(solutions.loss(theta, X, y))
+    grads = solutions.backprop(theta, X, y).grads
+    grad = solutions.gradient(theta, X, y)
+    theta_new = solutions.gd_step(theta, grad, eta)
+    loss_new = float(solutions.loss(theta_new, X, y))
+    return {
+        "y_hat": y_hat.tolist(),
+        "loss": loss,
+        "grad_per_sample": grads.tolist(),
+        "grad": grad.tolist(),
+        "theta_new": theta_new.tolist(),
+        "loss_new": loss_new,
+        "loss_decreased": bool(loss_new < loss),
+    }
+
+
+ANSWER_CELLS = {
+    "answer_q1": ("y_hat",),
+    "answer_q2": ("loss",),
+    "answer_q4": ("grad_per_sample", "grad"),
+    "answer_q5": ("theta_new",),
+    "answer_q6": ("loss_new", "loss_decreased"),
+}
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, list):
+        return f"np.array({value!r})"
+    return repr(value)
+
+
+def answer_sources(
+    answers: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Code for each answer cell typing in ``answers`` (``names`` renames variables)."""
+    names = names or {}
+    return {
+        cell: "\n".join(f"{names.get(var, var)} = {_literal(answers[var])}" for var in variables)
+        for cell, variables in ANSWER_CELLS.items()
+    }
+
+
+def cell_index(notebook: Notebook, grade_id: str) -> int:
+    """Position of the cell with this grade id."""
+    for index, cell in enumerate(notebook["cells"]):
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            return index
+    raise KeyError(grade_id)
+
+
+def code_cell(source: str) -> dict[str, Any]:
+    """A cell a student added (no nbgrader metadata)."""
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "source": source,
+        "outputs": [],
+        "execution_count": None,
+    }
+
+
+def filled(
+    release: Notebook,
+    student: str,
+    answers: Mapping[str, Any] | None = None,
+    names: Mapping[str, str] | None = None,
+    notebook_id: str | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Notebook:
+    """The release with the student's ID and answers typed in."""
+    notebook = copy.deepcopy(release)
+    sources = answer_sources(answers or reference_answers(student), names)
+    sources["student_id"] = f"STUDENT_ID = {student if notebook_id is None else notebook_id!r}"
+    if notebook_id is None:
+        sources["student_id"] = f"STUDENT_ID = {student!r}"
+    sources.update(overrides or {})
+    for grade_id, source in sources.items():
+        notebook["cells"][cell_index(notebook, grade_id)]["source"] = source
+    return notebook
+
+
+def insert_after(notebook: Notebook, grade_id: str, *sources: str) -> Notebook:
+    """Student-added code cells right after the cell ``grade_id``."""
+    position = cell_index(notebook, grade_id) + 1
+    notebook["cells"][position:position] = [code_cell(s) for s in sources]
+    return notebook
+
+
+def write(course: Path, student: str, content: bytes | Notebook, name: str = "hw4.ipynb") -> Path:
+    """Put a submission where nbgrader's ``collect`` would."""
+    folder = course / "submitted" / student / "hw4"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = content if isinstance(content, bytes) else json.dumps(content).encode()
+    (folder / name).write_bytes(data)
+    return folder / name
+
+
+def garbage(answers: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """``answers`` with the named values replaced by text that can never score."""
+    return {key: ("blocked" if key in names else value) for key, value in answers.items()}
+
+
+Transform = Callable[[Notebook], Notebook]
+
+
+def close(a: Any, b: Any) -> bool:
+    """Numbers equal up to rounding."""
+    return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))
