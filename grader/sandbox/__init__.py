@@ -1,0 +1,67 @@
+"""Run a student's code cells in a fresh, isolated Python and bring back plain data.
+
+The one entry point::
+
+    run_cells(
+        cells: Sequence[str],                 # code-cell sources, in notebook order
+        *,
+        names: Sequence[str],                 # variables to read back (identifiers)
+        limits: Limits | None = None,         # time and resource limits; Limits() if None
+        files: Mapping[str, str] | None = None,  # {file name: text} put in the working dir
+        unsafe: bool = False,                 # True: same runner without bubblewrap
+    ) -> SandboxResult
+
+raises ``SandboxUnavailable`` (with the reason) when bubblewrap is missing or
+cannot create namespaces and ``unsafe`` is False, ``TypeError`` or
+``ValueError`` for malformed arguments, and nothing else: whatever the cells do
+is reported in the result.
+
+* Each call starts one Python (not a Jupyter kernel) inside bubblewrap: no
+  network, read-only system, only the Python installation and site-packages
+  visible (``import grader`` and ``import solutions`` fail), a private
+  size-capped tmpfs as working directory (``files`` are written there, e.g.
+  ``{"hw4_variant.py": source}``), setrlimit limits, and an unprivileged user
+  of its own. Time limits are enforced from outside; see :class:`Limits`.
+* Cells share one namespace and run in order, like a notebook kernel. A cell
+  that raises (a syntax error, ``sys.exit()``, a ``MemoryError``...) is
+  recorded as ``error`` and the next cells still run, as nbgrader's autograde
+  does. A cell that times out or kills the process (``os._exit``, a signal)
+  ends the run: its later cells are ``skipped``. IPython magics and shell
+  escapes (``%matplotlib inline``, ``!pip ...``) are not run.
+* ``SandboxResult.cells[i]`` gives status, stdout, stderr, error and nbformat
+  outputs (matplotlib figures as ``image/png`` ``display_data``, as the inline
+  backend shows them; ``CellResult.notebook_outputs()`` for the executed notebook).
+* ``SandboxResult.answers[name]`` is the value of ``name`` after the last cell
+  that finished, as plain data (bool, int, float, str, None, nested lists;
+  numpy arrays and scalars converted; NaN and infinities as real floats), or
+  status ``missing`` / ``unsupported`` (detail: ``"unsupported type T"``) /
+  ``unavailable``. ``SandboxResult.values()`` keeps only the ``ok`` ones.
+
+Trust: the values come back over a channel the student's code could forge; see
+:mod:`grader.sandbox.channel` for why that can only claim numbers the student
+could have set anyway, and how the parent protects itself.
+"""
+
+from grader.sandbox.bwrap import SandboxUnavailable
+from grader.sandbox.limits import Limits
+from grader.sandbox.results import (
+    Answer,
+    AnswerStatus,
+    CellResult,
+    CellStatus,
+    PlainValue,
+    SandboxResult,
+)
+from grader.sandbox.run import run_cells
+
+__all__ = [
+    "Answer",
+    "AnswerStatus",
+    "CellResult",
+    "CellStatus",
+    "Limits",
+    "PlainValue",
+    "SandboxResult",
+    "SandboxUnavailable",
+    "run_cells",
+]

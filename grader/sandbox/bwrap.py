@@ -1,0 +1,155 @@
+"""The bubblewrap command line of a sandbox, and a check that bubblewrap works here.
+
+Inside the sandbox the file system holds only: ``/usr`` (and the ``/bin``,
+``/lib``... links to it), the Python installation and the site-packages
+directories read-only (with this project's entries masked, see
+:mod:`grader.sandbox.layout`), the runner script, the prepared matplotlib font
+cache, a fresh ``/proc`` and ``/dev``, and a size-capped tmpfs as the working
+directory. There is no network (an empty network namespace), no other process
+is visible (a new pid namespace, killed as a whole when the run ends), and the
+process gets a session of its own.
+
+Run as root, bubblewrap keeps only the capabilities the runner needs to drop
+to a user of its own (``CAP_SETUID``, ``CAP_SETGID``, ``CAP_CHOWN``); the
+runner drops them all before any student code runs. Run as another user,
+bubblewrap uses an unprivileged user namespace and the process keeps that user.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.sandbox.layout import RUNNER, PythonLayout
+
+BWRAP = "/usr/bin/bwrap"
+SCRATCH = "/sandbox/scratch"
+RUNNER_INSIDE = "/sandbox/runner.py"
+FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
+ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
+NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
+
+
+class SandboxUnavailable(RuntimeError):  # noqa: N818 (the name callers know)
+    """bubblewrap is missing or cannot create its namespaces here; the message says why."""
+
+
+def site_dir_inside(index: int) -> str:
+    """Where the ``index``-th site-packages directory appears inside the sandbox."""
+    return f"/sandbox/site-packages-{index}"
+
+
+def _system_mounts() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    return args
+
+
+def _python_mounts(layout: PythonLayout) -> list[str]:
+    args: list[str] = []
+    if not layout.prefix.is_relative_to("/usr"):
+        args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
+    for index, site in enumerate(layout.site_dirs):
+        args += ["--ro-bind", str(site), site_dir_inside(index)]
+    for hidden in layout.hidden:
+        places = [
+            f"{site_dir_inside(index)}/{hidden.name}"
+            for index, site in enumerate(layout.site_dirs)
+            if hidden.parent == site
+        ]
+        if hidden.is_relative_to(layout.prefix):
+            places.append(str(hidden))
+        for place in places:
+            args += ["--tmpfs", place] if hidden.is_dir() else ["--ro-bind", "/dev/null", place]
+    return args
+
+
+def _parent_dirs(destinations: list[Path]) -> list[str]:
+    """The directories above the mount points, world-readable.
+
+    bubblewrap creates missing parents with the mode of the host's directory,
+    so ``/root`` (0700 on the host) would hide a Python installed below it from
+    the sandbox's unprivileged user.
+    """
+    parents = {parent for path in destinations for parent in path.parents if parent != Path("/")}
+    args: list[str] = []
+    for parent in sorted(parents, key=lambda path: (len(path.parts), str(path))):
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def bwrap_command(
+    layout: PythonLayout, *, scratch_bytes: int, font_cache: Path | None, as_root: bool
+) -> list[str]:
+    """The full command that starts the runner inside a new sandbox."""
+    args = [BWRAP, *NAMESPACES, "--die-with-parent", "--new-session"]
+    if as_root:
+        args += ["--cap-drop", "ALL"]
+        for capability in ROOT_CAPABILITIES:
+            args += ["--cap-add", capability]
+    mounts = [*_python_mounts(layout), "--ro-bind", str(RUNNER), RUNNER_INSIDE]
+    if font_cache is not None:
+        mounts += ["--ro-bind", str(font_cache), FONT_CACHE_INSIDE]
+    outside_usr = [] if layout.prefix.is_relative_to("/usr") else [layout.prefix]
+    args += _system_mounts() + _parent_dirs([*outside_usr, Path(SCRATCH)]) + mounts
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--chdir", SCRATCH]
+    args += ["--clearenv"]
+    for name, value in sandbox_environment(SCRATCH).items():
+        args += ["--setenv", name, value]
+    return [*args, "--", *python_command(str(layout.executable), RUNNER_INSIDE)]
+
+
+def sandbox_environment(home: str) -> dict[str, str]:
+    """The whole environment of the sandboxed Python: nothing inherited."""
+    return {
+        "HOME": home,
+        "TMPDIR": home,
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def python_command(executable: str, runner: str) -> list[str]:
+    """``python`` without site (no ``.pth`` files run) and without the script's dir on sys.path."""
+    return [executable, "-S", "-s", "-P", runner]
+
+
+@functools.cache
+def check_bwrap(bwrap: str = BWRAP) -> None:
+    """Raise :class:`SandboxUnavailable` unless bubblewrap can start a sandbox here."""
+    if not (os.path.isfile(bwrap) and os.access(bwrap, os.X_OK)):
+        found = shutil.which("bwrap")
+        hint = f" (a bwrap was found at {found}, but only {bwrap} is used)" if found else ""
+        raise SandboxUnavailable(
+            f"bubblewrap is not installed: {bwrap} is missing{hint}. Install the Debian "
+            "package 'bubblewrap', or run without a sandbox by passing unsafe=True "
+            "(student code then runs with your rights)."
+        )
+    probe: Sequence[str] = [bwrap, *NAMESPACES, "--die-with-parent", *_system_mounts(), "true"]
+    try:
+        completed = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SandboxUnavailable(f"bubblewrap could not be started: {error}") from error
+    if completed.returncode != 0:
+        raise SandboxUnavailable(
+            "bubblewrap cannot create a sandbox on this machine (it needs user or pid "
+            f"and network namespaces): {completed.stderr.strip() or completed.returncode}. "
+            "Enable unprivileged user namespaces, or pass unsafe=True to run without a sandbox."
+        )

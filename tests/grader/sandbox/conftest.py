@@ -1,0 +1,24 @@
+"""Small limits for the sandbox tests, so that every fault ends in about a second."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.sandbox import Limits
+
+SMALL = Limits(
+    cell_seconds=2.0,
+    notebook_seconds=20.0,
+    cpu_seconds=10,
+    memory_bytes=512 * 1024 * 1024,
+    file_size_bytes=1024 * 1024,
+    processes=16,
+    open_files=64,
+    scratch_bytes=16 * 1024 * 1024,
+    output_bytes=4096,
+)
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return SMALL
