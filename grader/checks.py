@@ -38,9 +38,10 @@ def trivial_reason(
     if isinstance(value, bool):
         return None
     array = np.asarray(value, dtype=float)
-    if np.any(np.abs(array) > absurd):
+    squared = name in ("loss", "loss_new")  # a loss is a square: its bound is too
+    if np.any(np.abs(array) > (absurd**2 if squared else absurd)):
         return "implausibly large"
-    if name in ("loss", "loss_new"):
+    if squared:
         return "not positive" if array <= atol else None
     if np.all(np.abs(array) <= atol):
         return "all zeros"

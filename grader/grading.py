@@ -21,7 +21,7 @@ import numpy as np
 
 import solutions
 from grader.checks import all_close, close, trivial_reason
-from grader.misconceptions import MISCONCEPTIONS, TAG_OF_MUTATION, sentence
+from grader.misconceptions import BY_TAG, MISCONCEPTIONS, TAG_OF_MUTATION, sentence
 from grader.mutants import LOCAL_MUTATIONS, ORDER, Computation, Mutations
 from grader.report import QuantityResult, QuestionResult, Report
 from grader.rubric import RUBRIC, Quantity, Rubric
@@ -99,6 +99,11 @@ class _Trail:
 def _tags(mutations: Mutations) -> list[str]:
     tags = {TAG_OF_MUTATION[m] for m in mutations}
     return sorted(tags, key=TAG_ORDER.__getitem__)
+
+
+def _all_forms(mutations: Mutations) -> Mutations:
+    """The mutations together with every other form of the same misconceptions."""
+    return frozenset(form for tag in _tags(mutations) for form in BY_TAG[tag].mutations)
 
 
 def _reference(data: solutions.Dataset) -> dict[str, Any]:
@@ -193,6 +198,9 @@ class _Grader:
         right = close(student, reference, rtol, atol).ravel()
         if right.all():
             return QuantityResult(name, quantity.points, quantity.points, "correct", "Correct.")
+        reasons = self._follows_from_trivial(name, student, rtol, atol)
+        if reasons:
+            return self._trivial(quantity, student, reasons)
         matches = self._matches(name, student, reference, rtol, atol)
         carried = [m for m in matches if not m.new]
         if carried:
@@ -257,9 +265,9 @@ class _Grader:
         self, quantity: Quantity, right: Array, matches: list[Match], question: str
     ) -> QuantityResult:
         chosen = matches
-        self.trail.explanations = list(dict.fromkeys(m.carried | m.new for m in chosen))[
-            :MAX_EXPLANATIONS
-        ]
+        # a mistake once noted explains all its forms later on (sum in 𝓛 → sum in ∇𝓛 too)
+        explanations = (m.carried | _all_forms(m.new) for m in chosen)
+        self.trail.explanations = list(dict.fromkeys(explanations))[:MAX_EXPLANATIONS]
         readings = list(dict.fromkeys(tuple(_tags(m.new)) for m in chosen))
         tags = tuple(dict.fromkeys(tag for reading in readings for tag in reading))
         for tag in tags:
@@ -304,29 +312,41 @@ class _Grader:
                 )
         else:
             texts.append("Not right.")
-        texts.append(self._trivial_note(name, student, rtol, atol))
+        texts.append(self._large_note(name))
         texts.append(HINTS[name])
         status = "partial" if points > 0 else "incorrect"
         return QuantityResult(
             name, points, quantity.points, status, " ".join(t for t in texts if t)
         )
 
-    def _trivial_note(self, name: str, student: Any, rtol: float, atol: float) -> str:
-        """Say so when the value follows from an earlier trivial answer (which earns nothing)."""
-        own = self.readings[name]
-        if name in self.trivial and self.trivial[name] == "implausibly large":
-            return f"{name} is implausibly large."
+    def _follows_from_trivial(self, name: str, student: Any, rtol: float, atol: float) -> str:
+        """The trivial earlier answers this value follows from ("" if none)."""
         given = self._given(self.raw, name)
-        trivial = [n for n in given if n in self.trivial]
-        if not trivial or own.status != "ok":
+        trivial = [n for n in ORDER if n in given and n in self.trivial]
+        if not trivial:
             return ""
         if not all_close(student, self.raw.value(name, frozenset(), given), rtol, atol):
             return ""
-        reasons = ", ".join(f"{n} is {self.trivial[n]}" for n in ORDER if n in trivial)
-        return (
-            f"It is consistent with your earlier answers, but no credit is carried forward "
-            f"from a trivial answer ({reasons})."
-        )
+        return ", ".join(f"{n} is {self.trivial[n]}" for n in trivial)
+
+    def _trivial(self, quantity: Quantity, student: Any, reasons: str) -> QuantityResult:
+        """A value that only follows from trivial answers earns nothing, and passes nothing on."""
+        name = quantity.name
+        self.trivial[name] = "consistent only with a trivial answer"
+        self.computation.given.pop(name, None)
+        texts = [
+            "Not right. It is consistent with your earlier answers, but no credit is carried "
+            f"forward from a trivial answer ({reasons}).",
+            self._large_note(name),
+            HINTS[name],
+        ]
+        feedback = " ".join(t for t in texts if t)
+        return QuantityResult(name, 0.0, quantity.points, "incorrect", feedback)
+
+    def _large_note(self, name: str) -> str:
+        if self.trivial.get(name) == "implausibly large":
+            return f"{name} is implausibly large."
+        return ""
 
 
 def _fmt(points: float) -> str:

@@ -1,0 +1,237 @@
+"""grade(): full marks for right answers, tolerances, partial credit, error carried forward."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import solutions as s
+from grader import RUBRIC, grade
+from grader.rubric import Rubric
+from tests.grader.students import SEED, Answers, Variant, by_hand, reference, variants
+
+
+def test_the_seed_by_hand_gets_full_marks() -> None:
+    """The homework's own numbers, as computed by hand in the seed: ŷ = (3, 0), 𝓛 = 3.25."""
+    answers = {
+        "y_hat": [3, 0],
+        "loss": 3.25,
+        "grad_per_sample": [[6.8, 3.4, 3.4, 10.2, 3.4], [0, 0, 0, 0, -3.8]],
+        "grad": [3.4, 1.7, 1.7, 5.1, -0.2],
+        "theta_new": [0.966, 0.983, -0.017, 0.949, 0.002],
+        "loss_new": s.loss([0.966, 0.983, -0.017, 0.949, 0.002], *SEED[:2]),
+        "loss_decreased": True,
+    }
+    report = grade(answers, *SEED)
+    assert report.score == report.max_score == 11
+    assert all(q.status == "correct" and not q.tags for q in report.questions.values())
+
+
+def test_max_points_follow_the_rubric() -> None:
+    report = grade({}, *SEED)
+    assert {k: q.max_points for k, q in report.questions.items()} == {
+        "q1": 2,
+        "q2": 1,
+        "q4": 4,
+        "q5": 2,
+        "q6": 2,
+    }
+    assert [RUBRIC.max_points(k) for k in ("q1", "q2", "q4", "q5", "q6")] == [2, 1, 4, 2, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(variant=variants())
+def test_reference_answers_score_full_marks(variant: Variant) -> None:
+    report = grade(reference(*variant), *variant)
+    assert report.score == report.max_score, report.to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(variant=variants())
+def test_answers_rounded_to_3_decimals_score_full_marks(variant: Variant) -> None:
+    report = grade(by_hand(*variant), *variant)
+    assert report.score == report.max_score, report.to_dict()
+
+
+# -- tolerance edge cases ----------------------------------------------------------------
+
+
+def test_exact_zeros_of_the_inactive_unit_accept_any_zero() -> None:
+    answers = reference(*SEED)
+    grads = answers["grad_per_sample"].astype(object)
+    assert all(v == 0 for v in answers["grad_per_sample"][1, :4])  # the seed's inactive sample
+    grads[1, :4] = [0, -0.0, 1e-12, np.float32(0)]
+    report = grade({**answers, "grad_per_sample": grads.tolist()}, *SEED)
+    assert report.questions["q4"].status == "correct"
+
+
+def test_a_nonzero_where_zero_is_expected_is_wrong() -> None:
+    answers = reference(*SEED)
+    grads = answers["grad_per_sample"].copy()
+    grads[1, 0] = 0.01
+    part = grade({**answers, "grad_per_sample": grads}, *SEED).questions["q4"].parts[0]
+    assert part.status == "partial"
+    assert part.points == pytest.approx(2 * 9 / 10)
+    assert "∂L/∂w0 for sample 2" in part.feedback
+
+
+def test_tiny_relative_errors_are_accepted() -> None:
+    answers = reference(*SEED)
+    nudged = {
+        k: v if isinstance(v, bool) else np.asarray(v) * (1 + 1e-7) for k, v in answers.items()
+    }
+    assert grade(nudged, *SEED).score == 11
+
+
+def test_errors_beyond_the_tolerance_are_not() -> None:
+    answers = reference(*SEED)
+    y_hat = answers["y_hat"] + np.array([0.0, 0.01])
+    q1 = grade({**answers, "y_hat": y_hat}, *SEED).questions["q1"]
+    assert q1.points == pytest.approx(1.0)  # one of two components
+    assert "ŷ for sample 2" in q1.feedback and "ŷ for sample 1" not in q1.feedback
+
+
+def test_tolerances_come_from_the_rubric() -> None:
+    loose = Rubric.from_dict(RUBRIC.to_dict())
+    loose = replace(
+        loose,
+        questions=tuple(
+            replace(q, quantities=tuple(replace(x, atol=0.1) for x in q.quantities))
+            for q in loose.questions
+        ),
+    )
+    answers = reference(*SEED)
+    y_hat = answers["y_hat"] + np.array([0.0, 0.01])
+    assert grade({**answers, "y_hat": y_hat}, *SEED, rubric=loose).questions["q1"].points == 2
+
+
+# -- error carried forward -------------------------------------------------------------
+
+
+def chain_from_y_hat(y_hat: np.ndarray, variant: Variant) -> Answers:
+    """Everything after ŷ computed right from the given (wrong) ŷ, by the homework's rules."""
+    X, y, theta, eta = variant
+    z, h, _ = s.forward(theta, X)
+    d_out = 2 * (y_hat - y)
+    d_hidden = d_out * theta[3] * s.relu_left_derivative(z)
+    grads = np.stack([d_hidden * X[:, 0], d_hidden * X[:, 1], d_hidden, d_out * h, d_out], 1)
+    grad = grads.mean(axis=0)
+    theta_new = theta - eta * grad
+    loss = float(np.mean((y_hat - y) ** 2))
+    loss_new = float(s.loss(theta_new, X, y))
+    return {
+        "y_hat": y_hat,
+        "loss": loss,
+        "grad_per_sample": grads,
+        "grad": grad,
+        "theta_new": theta_new,
+        "loss_new": loss_new,
+        "loss_decreased": loss_new < loss,
+    }
+
+
+def expected_points(answers: Answers, variant: Variant, rubric: Rubric) -> dict[str, float]:
+    """Per question: right components earn their share, carried-forward ones (1 − penalty)."""
+    right = reference(*variant)
+    points: dict[str, float] = {}
+    for question in rubric.questions:
+        total = 0.0
+        for quantity in question.quantities:
+            given, wanted = answers[quantity.name], right[quantity.name]
+            if isinstance(wanted, bool):
+                ok = np.array([given == wanted])
+            else:
+                ok = np.isclose(given, wanted, rtol=1e-9, atol=1e-9).ravel()
+            credit = np.where(ok, 1.0, 1 - rubric.ecf_penalty)
+            total += quantity.points * credit.mean()
+        points[question.key] = total
+    return points
+
+
+@pytest.mark.parametrize("penalty", [0.25, 0.5, 0.0])
+def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> None:
+    rubric = replace(RUBRIC, ecf_penalty=penalty)
+    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])  # a slip in sample 1 only
+    answers = chain_from_y_hat(y_hat, SEED)
+    report = grade(answers, *SEED, rubric=rubric)
+    wanted = expected_points(answers, SEED, rubric)
+    wanted["q1"] = 1.0  # the slip itself earns nothing
+    assert {k: q.points for k, q in report.questions.items()} == pytest.approx(wanted)
+    assert report.questions["q1"].status == "partial"
+    for key in ("q2", "q4", "q5"):
+        assert report.questions[key].status == "carried_forward"
+        assert "error carried forward" in report.questions[key].feedback
+    assert report.tags == ()
+
+
+@settings(max_examples=30, deadline=None)
+@given(variant=variants())
+def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Variant) -> None:
+    y_hat = reference(*variant)["y_hat"] + np.array([0.0, 2.25])  # never 0, never y
+    answers = chain_from_y_hat(y_hat, variant)
+    report = grade(answers, *variant)
+    wanted = expected_points(answers, variant, RUBRIC)
+    wanted["q1"] = 1.0
+    got = {k: q.points for k, q in report.questions.items()}
+    assert got["q1"] == wanted["q1"] and got["q2"] == pytest.approx(wanted["q2"])
+    assert got["q4"] == pytest.approx(wanted["q4"]) and got["q5"] == pytest.approx(wanted["q5"])
+
+
+def test_a_slip_in_one_component_of_grad_keeps_the_rest_carried_forward() -> None:
+    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])
+    answers = chain_from_y_hat(y_hat, SEED)
+    grad = answers["grad"].copy()
+    grad[0] += 5
+    answers["grad"] = grad
+    part = grade(answers, *SEED).questions["q4"].parts[1]
+    assert part.name == "grad" and part.status == "partial"
+    right = np.isclose(grad, reference(*SEED)["grad"])
+    assert part.points == pytest.approx(2 / 5 * (right.sum() + 0.75 * (4 - right.sum())))
+    assert "∂𝓛/∂w0" in part.feedback
+
+
+# -- attempts to game error carried forward ------------------------------------------
+
+
+def consistent_chain(y_hat: np.ndarray, variant: Variant) -> Answers:
+    """A chain that follows correctly from an arbitrary ŷ: only a real ŷ deserves credit."""
+    return chain_from_y_hat(np.asarray(y_hat, dtype=float), variant)
+
+
+@pytest.mark.parametrize("which", ["y_hat equal to y", "y_hat all zeros", "y_hat huge"])
+def test_consistency_with_a_trivial_y_hat_earns_nothing(which: str) -> None:
+    X, y, theta, eta = SEED
+    y_hat = {"y_hat equal to y": y, "y_hat all zeros": np.zeros(2), "y_hat huge": [1e9, 1e9]}
+    answers = consistent_chain(y_hat[which], SEED)
+    report = grade(answers, *SEED)
+    for key in ("q1", "q2", "q4", "q5"):
+        assert report.questions[key].points == 0, (key, report.questions[key].feedback)
+    assert "no credit is carried forward" in report.questions["q2"].feedback
+
+
+def test_zero_gradients_and_no_update_earn_nothing() -> None:
+    X, y, theta, eta = SEED
+    answers = {
+        **reference(*SEED),
+        "grad_per_sample": np.zeros((2, 5)),
+        "grad": np.zeros(5),
+        "theta_new": theta.copy(),
+        "loss_new": s.loss(theta, X, y),
+    }
+    report = grade(answers, *SEED)
+    assert report.questions["q4"].points == 0  # all zeros: not even the zero entries count
+    assert report.questions["q5"].points == 0
+    assert report.questions["q6"].parts[0].points == 0
+
+
+def test_theta_unchanged_after_a_wrong_gradient_earns_nothing() -> None:
+    X, y, theta, eta = SEED
+    answers = {**reference(*SEED), "grad": np.ones(5), "theta_new": theta.copy()}
+    report = grade(answers, *SEED)
+    assert report.questions["q5"].points == 0
+    answers["theta_new"] = theta - eta * np.ones(5)  # but the right step from it counts
+    assert report.questions["q5"].points == 0
+    assert grade(answers, *SEED).questions["q5"].status == "carried_forward"

@@ -1,0 +1,121 @@
+"""Each misconception is recognised, with its tag and sentence, where it first shows, and alone."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+
+import solutions as s
+from grader import RUBRIC, grade
+from grader.misconceptions import BY_TAG, MISCONCEPTIONS
+from tests.grader.students import MISTAKES, SEED, Variant, reference, variants
+
+QUESTION_ORDER = [q.key for q in RUBRIC.questions]
+
+
+def visible(tag: str, variant: Variant) -> bool:
+    """Whether the mistake changes its first answer by well more than the tolerance."""
+    builder, _, first = MISTAKES[tag]
+    X, y, theta, eta = variant
+    student = np.asarray(builder(*variant)[first], dtype=float)
+    right = np.asarray(reference(*variant)[first], dtype=float)
+    quantity = RUBRIC.quantity(first)
+    margin = 3 * (quantity.atol + quantity.rtol * np.abs(right))
+    if first == "loss_new":  # its tolerance also allows for θ′ rounded by hand
+        theta_new = reference(*variant)["theta_new"]
+        margin = margin + 0.01 * np.abs(s.gradient(theta_new, X, y)).sum()
+    if not np.any(np.abs(student - right) > margin):
+        return False
+    if tag == "old_theta_loss":  # 𝓛(θ) can happen to equal 2·𝓛(θ′), the summed loss at θ′
+        summed = len(X) * float(s.loss(reference(*variant)["theta_new"], X, y))
+        return bool(np.all(np.abs(student - summed) > margin))
+    return True
+
+
+def check_recognised(tag: str, variant: Variant) -> None:
+    builder, question, _ = MISTAKES[tag]
+    report = grade(builder(*variant), *variant)
+    assert report.tags == (tag,), {k: (q.tags, q.feedback) for k, q in report.questions.items()}
+    result = report.questions[question]
+    assert result.tags == (tag,)
+    assert BY_TAG[tag].sentence in result.feedback
+    assert result.points < result.max_points
+    position = QUESTION_ORDER.index(question)
+    for key in QUESTION_ORDER[:position]:
+        assert report.questions[key].status == "correct", key
+    for key in QUESTION_ORDER[position + 1 :]:
+        later = report.questions[key]
+        assert later.status in ("correct", "carried_forward"), (key, later.feedback)
+        assert BY_TAG[tag].sentence not in later.feedback  # the root is named once
+        assert later.points > 0
+
+
+def test_every_misconception_has_a_test_student() -> None:
+    assert set(MISTAKES) == {m.tag for m in MISCONCEPTIONS}
+
+
+def test_sentences_give_no_numbers() -> None:
+    for misconception in MISCONCEPTIONS:
+        # digits only in names (w0 … w4), the factor 2 and "z ≤ 0": no decimals, no values
+        assert not re.search(r"\d[.,]\d|\d\d", misconception.sentence), misconception.tag
+
+
+@pytest.mark.parametrize("tag", list(MISTAKES))
+def test_recognised_on_the_seed(tag: str) -> None:
+    assert visible(tag, SEED)
+    check_recognised(tag, SEED)
+
+
+@pytest.mark.parametrize("tag", list(MISTAKES))
+@settings(max_examples=25, deadline=None)
+@given(variant=variants())
+def test_recognised_on_random_variants(tag: str, variant: Variant) -> None:
+    assume(visible(tag, variant))
+    check_recognised(tag, variant)
+
+
+def test_relu_derivative_one_at_zero_only() -> None:
+    """g′(0) = 1 is the same misconception: found when the inactive unit has z = 0 exactly."""
+    X, y, theta, eta = SEED
+    theta = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
+    X = np.array([[2.0, 1.0], [-3.0, 2.0]])  # z = (4, 0)
+    result = s.backprop(theta, X, y)
+    assert s.forward(theta, X).z[1] == 0
+    grads = result.grads.copy()
+    d_hidden = result.delta_y_hat[1] * theta[3]  # g′(0) taken as 1
+    grads[1, :3] = d_hidden * X[1, 0], d_hidden * X[1, 1], d_hidden
+    answers = {
+        "y_hat": s.forward(theta, X).y_hat,
+        "loss": s.loss(theta, X, y),
+        "grad_per_sample": grads,
+        "grad": grads.mean(axis=0),
+    }
+    report = grade(answers, X, y, theta, eta)
+    assert report.questions["q4"].tags == ("relu_derivative",)
+    assert report.questions["q4"].parts[1].status == "carried_forward"
+
+
+def test_two_mistakes_that_fit_the_same_numbers_are_both_named() -> None:
+    """The ReLU derivative taken as 1 *and* z used for h, with a right ŷ: exactly what a
+    network without ReLU gives in backpropagation. Both are named, honestly."""
+    X, y, theta, eta = SEED
+    result = s.backprop(theta, X, y)
+    z = s.forward(theta, X).z
+    d_hidden = result.delta_y_hat * theta[3]
+    d_out = result.delta_y_hat
+    grads = np.stack([d_hidden * X[:, 0], d_hidden * X[:, 1], d_hidden, d_out * z, d_out], 1)
+    report = grade({"grad_per_sample": grads}, X, y, theta, eta)
+    q4 = report.questions["q4"]
+    assert set(q4.tags) == {"relu_derivative", "z_instead_of_h"}
+    assert BY_TAG["relu_derivative"].sentence in q4.feedback
+    assert BY_TAG["z_instead_of_h"].sentence in q4.feedback
+
+
+def test_mistake_in_grad_alone_is_found_without_per_sample_gradients() -> None:
+    X, y, theta, eta = SEED
+    grad = s.gradient(theta, X, y) / 2  # the missing factor 2, only ∇𝓛 given
+    report = grade({"grad": grad}, X, y, theta, eta)
+    assert report.questions["q4"].tags == ("missing_factor_2",)
