@@ -89,10 +89,19 @@ def _parent_dirs(destinations: list[Path]) -> list[str]:
 
 
 def bwrap_command(
-    layout: PythonLayout, *, scratch_bytes: int, font_cache: Path | None, as_root: bool
+    layout: PythonLayout,
+    *,
+    scratch_bytes: int,
+    font_cache: Path | None,
+    as_root: bool,
+    info_fd: int,
 ) -> list[str]:
-    """The full command that starts the runner inside a new sandbox."""
-    args = [BWRAP, *NAMESPACES, "--die-with-parent", "--new-session"]
+    """The full command that starts the runner inside a new sandbox.
+
+    bubblewrap writes the sandbox init's pid to ``info_fd`` (the parent kills it
+    to end the run).
+    """
+    args = [BWRAP, *NAMESPACES, "--die-with-parent", "--new-session", "--info-fd", str(info_fd)]
     if as_root:
         args += ["--cap-drop", "ALL"]
         for capability in ROOT_CAPABILITIES:

@@ -1,18 +1,19 @@
 """Starting the sandboxed runner and watching it from outside.
 
 The parent enforces the time limits itself: it waits on the runner's pipes with
-deadlines and, when one passes, kills the whole process group of bubblewrap with
-SIGKILL. bubblewrap's ``--die-with-parent`` then kills the sandbox's init, and
-with it the kernel kills every process of the sandbox's pid namespace, so no
-signal handler, ``setsid`` or forked child survives a timeout. All reads are
-non-blocking and bounded (see :mod:`grader.sandbox.transcript` and
+deadlines and, when one passes, SIGKILLs the sandbox's init process (its pid
+comes from bubblewrap's ``--info-fd``). When the init of a pid namespace dies,
+the kernel kills every other process of the namespace and bubblewrap exits
+once they are all gone, so when :func:`supervise` returns no process of the run
+is left: no signal handler, ``setsid`` or forked child survives a timeout.
+All reads are non-blocking and bounded (see :mod:`grader.sandbox.transcript` and
 :mod:`grader.sandbox.channel`), so no output can fill the parent's memory.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
+import json
 import os
 import selectors
 import signal
@@ -23,20 +24,29 @@ from dataclasses import dataclass
 
 from grader.sandbox.channel import ChannelError, ChannelReader
 from grader.sandbox.limits import Limits
+from grader.sandbox.results import CellStatus
 from grader.sandbox.transcript import Transcript
 
 READ_BYTES = 64 * 1024
 REAP_SECONDS = 5.0
+INFO_BYTES = 4096
+DRAIN_READS = 16
 
 
-@dataclass
-class Outcome:
-    """How the run ended, in words ("" if it ended normally)."""
+@dataclass(frozen=True)
+class Pipes:
+    """The parent's ends and the child's ends of the extra pipes of a run."""
 
-    problem: str = ""
+    channel: tuple[int, int]
+    """(read, write) of the result channel."""
+    ack: tuple[int, int]
+    """(read, write) of the pipe on which the parent lets the runner go on after a cell."""
+    info: tuple[int, int] | None = None
+    """(read, write) of bubblewrap's ``--info-fd``, or None without bubblewrap."""
 
 
-def _describe_exit(code: int | None) -> str:
+def describe_exit(code: int | None) -> str:
+    """Why the sandboxed Python ended, from bubblewrap's (or Python's) exit status."""
     if code is None:
         return "the Python process did not exit"
     signal_number = -code if code < 0 else code - 128 if code > 128 else 0
@@ -55,130 +65,212 @@ def _describe_exit(code: int | None) -> str:
     return f"the Python process exited with code {code}"
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL bubblewrap's process group; the pid namespace goes down with it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
+class Supervisor:
+    """One sandboxed process, its pipes and its deadlines."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        job: bytes,
+        pipes: Pipes,
+        transcript: Transcript,
+        reader: ChannelReader,
+        limits: Limits,
+    ) -> None:
+        assert process.stdin and process.stdout and process.stderr
+        self.process = process
+        self.transcript = transcript
+        self.reader = reader
+        self.limits = limits
+        self.problem = ""
+        self.init_pid: int | None = None
+        self.info = b""
+        self.pending = memoryview(job)
+        self.stdin_fd = process.stdin.fileno()
+        self.streams = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
+        self.channel_fd = pipes.channel[0]
+        self.ack_fd = pipes.ack[1]
+        self.info_fd = pipes.info[0] if pipes.info else None
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.stdin_fd, selectors.EVENT_WRITE)
+        for fd in (self.channel_fd, *self.streams, self.info_fd):
+            if fd is not None:
+                self.selector.register(fd, selectors.EVENT_READ)
+        for key in self.selector.get_map().values():
+            os.set_blocking(key.fd, False)
+        os.set_blocking(self.ack_fd, False)
+        now = time.monotonic()
+        self.notebook_deadline = now + limits.notebook_seconds
+        self.cell_deadline = self.notebook_deadline
+
+    # -- killing ---------------------------------------------------------------
+
+    def kill(self) -> None:
+        """SIGKILL the sandbox's init (the namespace dies with it), else bubblewrap's group."""
+        if self.init_pid is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.init_pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=REAP_SECONDS)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    def stop(self, status: CellStatus, detail: str) -> None:
+        """End the run early: kill, keep what was already said, mark the running cell."""
+        self.kill()
+        self.drain_streams()
+        self.transcript.stop(status, detail, time.monotonic())
+        self.problem = self.problem or detail
+
+    # -- reading ---------------------------------------------------------------
+
+    def drain_streams(self) -> None:
+        """Everything already written to stdout and stderr, so outputs keep their order."""
+        for fd, name in self.streams.items():
+            with contextlib.suppress(OSError):
+                for _ in range(DRAIN_READS):  # bounded: a writer in the sandbox may never stop
+                    data = os.read(fd, READ_BYTES)
+                    if not data:
+                        break
+                    self.transcript.stream(name, data)
+
+    def write_job(self) -> None:
+        try:
+            self.pending = self.pending[os.write(self.stdin_fd, self.pending[:READ_BYTES]) :]
+        except BlockingIOError:
+            return
+        except OSError:
+            self.pending = self.pending[:0]
+        if not self.pending:
+            self.selector.unregister(self.stdin_fd)
+            assert self.process.stdin
+            self.process.stdin.close()
+
+    def read_info(self, data: bytes) -> None:
+        self.info = (self.info + data)[:INFO_BYTES]
+        with contextlib.suppress(ValueError, AttributeError):
+            pid = json.loads(self.info).get("child-pid")
+            if isinstance(pid, int) and pid > 1:
+                self.init_pid = pid
+
+    def read_channel(self, data: bytes) -> None:
+        for message in self.reader.feed(data):
+            self.drain_streams()
+            if not self.transcript.expects(message):
+                raise ChannelError(f"{message['type']} message out of order")
+            self.transcript.message(message, time.monotonic())
+            if message["type"] == "start":
+                self.cell_deadline = time.monotonic() + self.limits.cell_seconds
+            if message["type"] == "done":
+                with contextlib.suppress(OSError):
+                    os.write(self.ack_fd, b"k")
+
+    def handle(self, fd: int) -> None:
+        if fd == self.stdin_fd:
+            self.write_job()
+            return
+        try:
+            data = os.read(fd, READ_BYTES)
+        except BlockingIOError:
+            return
+        if not data:
+            self.selector.unregister(fd)
+            if fd == self.channel_fd:
+                self.reader.close()
+        elif fd in self.streams:
+            self.transcript.stream(self.streams[fd], data)
+        elif fd == self.info_fd:
+            self.read_info(data)
+        else:
+            self.read_channel(data)
+
+    # -- the loop --------------------------------------------------------------
+
+    def check_deadlines(self) -> bool:
+        """Stop the run if a time limit has passed; True if it has."""
+        if time.monotonic() < min(self.cell_deadline, self.notebook_deadline):
+            return False
+        if self.notebook_deadline <= self.cell_deadline:
+            limit = f"notebook time limit ({self.limits.notebook_seconds:g} s) exceeded"
+        else:
+            limit = f"cell time limit ({self.limits.cell_seconds:g} s) exceeded"
+        self.stop("timeout", limit)
+        return True
+
+    def run(self) -> str:
+        """Watch the run to its end; the run's problem in words ("" if none)."""
+        try:
+            while self.selector.get_map() and not self.transcript.ended:
+                if self.check_deadlines():
+                    break
+                timeout = min(self.cell_deadline, self.notebook_deadline) - time.monotonic()
+                for key, _ in self.selector.select(max(timeout, 0.0)):
+                    self.handle(key.fd)
+                    if self.transcript.ended:
+                        break
+        except ChannelError as violation:
+            self.stop("killed", f"the result channel was corrupted: {violation}")
+        if self.transcript.ended:
+            self.drain_streams()
+        elif not self.problem:
+            try:
+                code: int | None = self.process.wait(timeout=REAP_SECONDS)
+            except subprocess.TimeoutExpired:
+                code = None
+            self.stop("killed", describe_exit(code))
+        self.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=REAP_SECONDS)
+        self.close()
+        return self.problem
+
+    def close(self) -> None:
+        self.selector.close()
+        for stream in (self.process.stdout, self.process.stderr, self.process.stdin):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        os.close(self.channel_fd)
+        os.close(self.ack_fd)
+        if self.info_fd is not None:
+            os.close(self.info_fd)
 
 
 def supervise(
     command: Sequence[str],
     job: bytes,
-    channel_fds: tuple[int, int],
+    pipes: Pipes,
     transcript: Transcript,
     reader: ChannelReader,
     limits: Limits,
     *,
     cwd: str | None = None,
     env: dict[str, str] | None = None,
-) -> Outcome:
-    """Run ``command``, feed it ``job``, and record everything into ``transcript``."""
-    channel_read, channel_write = channel_fds
-    start = time.monotonic()
+) -> str:
+    """Run ``command``, feed it ``job``, record everything into ``transcript``.
+
+    Returns what went wrong with the run as a whole, in words ("" if nothing).
+    The child's ends of ``pipes`` are closed here once the child has them.
+    """
+    child_ends = [pipes.channel[1], pipes.ack[0], *(pipes.info[1:] if pipes.info else ())]
+    parent_ends = [pipes.channel[0], pipes.ack[1], *(pipes.info[:1] if pipes.info else ())]
     try:
         process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(channel_write,),
+            pass_fds=child_ends,
             start_new_session=True,
             cwd=cwd,
             env=env,
         )
+    except BaseException:
+        for fd in parent_ends:
+            os.close(fd)
+        raise
     finally:
-        os.close(channel_write)
-    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
-    outcome = Outcome()
-    selector = selectors.DefaultSelector()
-    stdin_fd = process.stdin.fileno()
-    fds = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
-    for fd in (stdin_fd, channel_read, *fds):
-        os.set_blocking(fd, False)
-    selector.register(stdin_fd, selectors.EVENT_WRITE)
-    for fd in (channel_read, *fds):
-        selector.register(fd, selectors.EVENT_READ)
-    pending = memoryview(job)
-    notebook_deadline = start + limits.notebook_seconds
-    cell_deadline = notebook_deadline
-
-    def drain_streams() -> None:
-        for fd, name in fds.items():
-            with contextlib.suppress(BlockingIOError, OSError):
-                while data := os.read(fd, READ_BYTES):
-                    transcript.stream(name, data)
-
-    def stop(status: str, detail: str) -> None:
-        _kill(process)
-        drain_streams()
-        transcript.stop(status, detail, time.monotonic())  # type: ignore[arg-type]
-        outcome.problem = outcome.problem or detail
-
-    try:
-        while selector.get_map():
-            now = time.monotonic()
-            if now >= min(cell_deadline, notebook_deadline):
-                if notebook_deadline <= cell_deadline:
-                    stop("timeout", f"notebook time limit ({limits.notebook_seconds:g} s) exceeded")
-                else:
-                    stop("timeout", f"cell time limit ({limits.cell_seconds:g} s) exceeded")
-                break
-            events = selector.select(min(cell_deadline, notebook_deadline) - now)
-            for key, _ in events:
-                fd = key.fd
-                if fd == stdin_fd:
-                    try:
-                        pending = pending[os.write(fd, pending[:READ_BYTES]) :]
-                    except OSError as error:
-                        if error.errno == errno.EAGAIN:
-                            continue
-                        pending = pending[:0]
-                    if not pending:
-                        selector.unregister(fd)
-                        process.stdin.close()
-                    continue
-                try:
-                    data = os.read(fd, READ_BYTES)
-                except BlockingIOError:
-                    continue
-                if not data:
-                    selector.unregister(fd)
-                    if fd == channel_read:
-                        reader.close()
-                    continue
-                if fd in fds:
-                    transcript.stream(fds[fd], data)
-                    continue
-                for message in reader.feed(data):
-                    drain_streams()
-                    if not transcript.expects(message):
-                        raise ChannelError(f"{message['type']} message out of order")
-                    transcript.message(message, time.monotonic())
-                    if message["type"] == "start":
-                        cell_deadline = time.monotonic() + limits.cell_seconds
-                if transcript.ended:
-                    break
-            if transcript.ended:
-                drain_streams()
-                _kill(process)
-                break
-    except ChannelError as violation:
-        stop("killed", f"the result channel was corrupted: {violation}")
-    finally:
-        selector.close()
-    if not transcript.ended and not outcome.problem:
-        try:
-            code = process.wait(timeout=REAP_SECONDS)
-        except subprocess.TimeoutExpired:
-            code = None
-        stop("killed", _describe_exit(code))
-    _kill(process)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=REAP_SECONDS)
-    for stream in (process.stdout, process.stderr, process.stdin):
-        with contextlib.suppress(OSError):
-            stream.close()
-    os.close(channel_read)
-    return outcome
+        for fd in child_ends:
+            os.close(fd)
+    return Supervisor(process, job, pipes, transcript, reader, limits).run()

@@ -25,7 +25,7 @@ from grader.sandbox.channel import ChannelReader
 from grader.sandbox.fontcache import prepared_font_cache
 from grader.sandbox.layout import RUNNER, python_layout
 from grader.sandbox.limits import MIB, Limits
-from grader.sandbox.process import supervise
+from grader.sandbox.process import Pipes, supervise
 from grader.sandbox.results import SandboxResult
 from grader.sandbox.transcript import Transcript
 
@@ -142,6 +142,8 @@ def _run(
     }
     scratch: str | None = None
     env: dict[str, str] | None = None
+    pipes = Pipes(channel=os.pipe(), ack=os.pipe(), info=None if unsafe else os.pipe())
+    job |= {"channel_fd": pipes.channel[1], "ack_fd": pipes.ack[0]}
     if unsafe:
         scratch = tempfile.mkdtemp(prefix="hw4-unsafe-run-")
         command = python_command(str(layout.executable), str(RUNNER))
@@ -152,23 +154,26 @@ def _run(
             "mpl_cache": str(font_cache) if font_cache else None,
         }
     else:
+        assert pipes.info is not None
         command = bwrap_command(
-            layout, scratch_bytes=limits.scratch_bytes, font_cache=font_cache, as_root=as_root
+            layout,
+            scratch_bytes=limits.scratch_bytes,
+            font_cache=font_cache,
+            as_root=as_root,
+            info_fd=pipes.info[1],
         )
         job |= {
             "uid": _next_uid() if as_root else None,
             "paths": [site_dir_inside(index) for index in range(len(layout.site_dirs))],
             "mpl_cache": FONT_CACHE_INSIDE if font_cache else None,
         }
-    channel_read, channel_write = os.pipe()
-    job["channel_fd"] = channel_write
     transcript = Transcript(len(cells), names, limits.output_bytes)
     reader = ChannelReader(names, len(cells), limits.channel_bytes)
     try:
-        outcome = supervise(
+        problem = supervise(
             command,
             json.dumps(job).encode(),
-            (channel_read, channel_write),
+            pipes,
             transcript,
             reader,
             limits,
@@ -183,5 +188,5 @@ def _run(
         answers=dict(transcript.answers),
         sandboxed=not unsafe,
         seconds=round(time.monotonic() - start, 4),
-        problem=outcome.problem,
+        problem=problem,
     )

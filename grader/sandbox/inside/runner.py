@@ -12,6 +12,9 @@ reports on the channel file descriptor, one JSON object per line:
   "result": ... | null, "answers": {...}}`` after it, with the requested names;
 * ``{"type": "end"}`` after the last cell.
 
+After each ``done`` the runner waits for one byte on the ack file descriptor,
+so the parent can read all of a cell's output before the next cell starts.
+
 stdout and stderr are the sandbox's own pipes, read by the parent. Nothing here
 is trusted by the parent: student code runs in this very process and may write
 anything to the channel; see :mod:`grader.sandbox.channel`.
@@ -64,10 +67,23 @@ class UnsupportedValueError(Exception):
 class Channel:
     """Writes one JSON object per line to the result file descriptor."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, ack_fd: int) -> None:
         self.fd = fd
+        self.ack_fd = ack_fd
+        self.owner = os.getpid()
+
+    def wait_for_parent(self) -> None:
+        """Block until the parent has read this cell's output (one byte on the ack pipe).
+
+        Without this pause, output the next cell writes could be read before the
+        message that ends this cell, and be shown under the wrong cell.
+        """
+        with contextlib.suppress(OSError):
+            os.read(self.ack_fd, 1)
 
     def send(self, message: dict[str, Any]) -> None:
+        if os.getpid() != self.owner:
+            os._exit(0)  # a process forked by a cell came back here: it has nothing to say
         flush_streams()
         data = (_dumps(message, allow_nan=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(data)
@@ -358,7 +374,7 @@ def read_job() -> dict[str, Any]:
 
 def main() -> None:
     job = read_job()
-    channel = Channel(job["channel_fd"])
+    channel = Channel(job["channel_fd"], job["ack_fd"])
     confine(job)
     sys.path[:0] = ["", *job["paths"]]
     for name, text in job["files"].items():
@@ -396,6 +412,7 @@ def main() -> None:
                 "answers": answers,
             }
         )
+        channel.wait_for_parent()
     channel.send({"type": "end"})
     os._exit(0)
 

@@ -1,4 +1,4 @@
-"""Small limits for the sandbox tests, so that every fault ends in about a second."""
+"""Small resource limits for the sandbox tests; tests of time limits set short ones."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from grader.sandbox import Limits
 
 SMALL = Limits(
-    cell_seconds=2.0,
-    notebook_seconds=20.0,
+    cell_seconds=10.0,
+    notebook_seconds=30.0,
     cpu_seconds=10,
     memory_bytes=512 * 1024 * 1024,
     file_size_bytes=1024 * 1024,
