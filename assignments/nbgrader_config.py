@@ -3,7 +3,9 @@
 import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import GetGrades
+
+from grader.nbgrader_feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -23,5 +25,6 @@ c.Execute.kernel_name = "python3"
 c.Execute.timeout = 60  # seconds per cell
 c.Execute.startup_timeout = 120
 
-# Feedback shows each test's output (the grader's feedback) but never a hidden test's code.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows each test's output (the grader's feedback) but never a hidden test's code
+# (nbgrader 0.9 shows hidden tests by default, and tracebacks quote the lines around an error).
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

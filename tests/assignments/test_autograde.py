@@ -1,0 +1,240 @@
+"""The nbgrader round trip on submissions built here: autograde, feedback, export.
+
+Expected points come from the rubric (``grader.RUBRIC``: points per answer variable,
+split evenly over its components, tolerances, the error-carried-forward penalty)
+and from the mistakes each submission was built with, compared against the
+reference package ``solutions``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from nbgrader.api import Gradebook
+
+import solutions
+from grader import RUBRIC
+from grader.variant import make_variant
+from tests.conftest import Course
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ("q1", "q2", "q4", "q5", "q6")
+MANUAL = {"answer_q3": 5.0, "answer_q7": 3.0}
+CORRECT = ("alice", "bob", "s123456")
+BLANK = "blank"
+WRONG = "erin"
+COPYCAT = "dave"  # submits the seed's numbers (notebook STUDENT_ID = "")
+
+ALL_STUDENTS = (*CORRECT, BLANK, WRONG, COPYCAT)
+
+
+def reference(student_id: str) -> dict[str, Any]:
+    """The expected answers of a variant, from the reference package."""
+    v = make_variant(student_id)
+    grad = solutions.gradient(v.theta, v.X, v.y)
+    theta_new = solutions.gd_step(v.theta, grad, v.eta)
+    loss, loss_new = solutions.loss(v.theta, v.X, v.y), solutions.loss(theta_new, v.X, v.y)
+    return {
+        "y_hat": solutions.forward(v.theta, v.X).y_hat,
+        "loss": loss,
+        "grad_per_sample": solutions.backprop(v.theta, v.X, v.y).grads,
+        "grad": grad,
+        "theta_new": theta_new,
+        "loss_new": loss_new,
+        "loss_decreased": bool(loss_new < loss),
+    }
+
+
+def wrong_answers(course: Course) -> dict[str, str]:
+    """Erin's cells: ŷ of sample 2 off by 0.5, 𝓛 summed, θ′ with the wrong sign."""
+    source = {
+        cell.metadata["nbgrader"]["grade_id"]: cell.source
+        for cell in course.notebook("source").cells
+        if "grade_id" in cell.metadata.get("nbgrader", {})
+    }
+    return {
+        "answer_q1": source["answer_q1"] + "\ny_hat = y_hat + np.array([0.0, 0.5])",
+        "answer_q2": source["answer_q2"] + "\nloss = float(np.sum((predict(theta, X) - y) ** 2))",
+        "answer_q5": "theta_new = theta + eta * grad",
+        "answer_q6": "loss_new = mean_squared_error(theta - eta * grad, X, y)\n"
+        "loss_decreased = True",
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
+    """One autograde run over every kind of submission, then feedback and export."""
+    root = tmp_path_factory.mktemp("graded") / "course"
+    shutil.copytree(released_course.root, root)
+    course = Course(root)
+    for student in CORRECT:
+        course.submit(student)
+    course.submit(BLANK, solved=False)
+    course.submit(WRONG, answers=wrong_answers(course))
+    course.submit(COPYCAT, notebook_student_id="")
+    course.run("autograde", "hw4")
+    course.run("generate_feedback", "hw4")
+    course.run("export")
+    yield course
+
+
+def cell_points(course: Course, student: str) -> dict[str, tuple[float, float, bool]]:
+    """(score, max score, needs manual grade) of a student's graded cells, from the gradebook."""
+    config = (course.root / "nbgrader_config.py").read_text()
+    match = re.search(r'course_id = "([^"]+)"', config)
+    assert match
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", match.group(1)) as gradebook:
+        submission = gradebook.find_submission_notebook("hw4", "hw4", student)
+        return {
+            grade.name: (float(grade.score), float(grade.max_score), grade.needs_manual_grade)
+            for grade in submission.grades
+        }
+
+
+def test_notebook_points_are_the_rubric(graded: Course) -> None:
+    points = cell_points(graded, CORRECT[0])
+    for question in QUESTIONS:
+        assert points[f"test_{question}"][1] == RUBRIC.max_points(question)
+    for cell, max_points in MANUAL.items():
+        assert points[cell][1] == max_points
+
+
+@pytest.mark.parametrize("student", CORRECT)
+def test_correct_answers_get_every_point(graded: Course, student: str) -> None:
+    points = cell_points(graded, student)
+    for question in QUESTIONS:
+        full = RUBRIC.max_points(question)
+        assert points[f"test_{question}"] == (full, full, False), question
+    for cell in MANUAL:
+        assert points[cell][2]  # waits for a human grader
+
+
+def test_blank_release_gets_nothing(graded: Course) -> None:
+    points = cell_points(graded, BLANK)
+    for question in QUESTIONS:
+        assert points[f"test_{question}"] == (0, RUBRIC.max_points(question), False), question
+    for cell, max_points in MANUAL.items():
+        assert points[cell] == (0, max_points, False)  # unchanged answer: zero, nothing to grade
+
+
+def components_within(student: Any, expected: Any, name: str) -> int:
+    """How many components of an answer are right within the rubric's tolerance."""
+    quantity = RUBRIC.quantity(name)
+    student, expected = np.atleast_1d(student), np.atleast_1d(expected)
+    return int(
+        np.sum(np.abs(student - expected) <= quantity.atol + quantity.rtol * np.abs(expected))
+    )
+
+
+def share(name: str, expected: Any) -> float:
+    """Points of one component of an answer variable."""
+    return RUBRIC.quantity(name).points / np.size(expected)
+
+
+def test_wrong_answers_lose_their_points(graded: Course) -> None:
+    ref = reference(WRONG)
+    wrong_theta_new = make_variant(WRONG).theta + make_variant(WRONG).eta * ref["grad"]
+    unchanged = components_within(wrong_theta_new, ref["theta_new"], "theta_new")
+    expected = {
+        "q1": RUBRIC.max_points("q1") - share("y_hat", ref["y_hat"]),  # one of two predictions
+        "q2": 0.0,  # the sum is not the mean
+        "q4": RUBRIC.max_points("q4"),
+        "q5": unchanged * share("theta_new", ref["theta_new"]),  # only where ∂𝓛/∂wᵢ ≈ 0
+        "q6": RUBRIC.max_points("q6"),
+    }
+    assert unchanged < 5
+    points = cell_points(graded, WRONG)
+    for question, value in expected.items():
+        assert points[f"test_{question}"][0] == pytest.approx(value), question
+
+
+def test_copied_seed_numbers_score_only_what_they_share_with_the_variant(graded: Course) -> None:
+    copied, ref = reference(""), reference(COPYCAT)
+    for name in ("y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new"):
+        expected = np.atleast_1d(ref[name])
+        gap = np.abs(np.atleast_1d(copied[name]) - expected)
+        tolerance = RUBRIC.quantity(name).atol + RUBRIC.quantity(name).rtol * np.abs(expected)
+        assert np.all((gap == 0) | (gap > 5 * tolerance)), name  # no borderline component
+    same = {
+        name: components_within(copied[name], ref[name], name)
+        for name in ("y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new")
+    }
+    keep = 1 - RUBRIC.ecf_penalty
+    expected = {
+        "q1": same["y_hat"] * share("y_hat", ref["y_hat"]),
+        "q2": same["loss"] * share("loss", ref["loss"]),
+        # the copied ∇𝓛 is the mean of the copied rows: error carried forward
+        "q4": same["grad_per_sample"] * share("grad_per_sample", ref["grad_per_sample"])
+        + (same["grad"] + keep * (5 - same["grad"])) * share("grad", ref["grad"]),
+        "q5": same["theta_new"] * share("theta_new", ref["theta_new"]),
+        # "the loss decreased" is true of both variants
+        "q6": same["loss_new"] * share("loss_new", ref["loss_new"])
+        + RUBRIC.quantity("loss_decreased").points,
+    }
+    assert copied["loss_decreased"] and ref["loss_decreased"]
+    points = cell_points(graded, COPYCAT)
+    for question, value in expected.items():
+        assert points[f"test_{question}"][0] == pytest.approx(value), question
+    assert sum(expected.values()) < RUBRIC.max_score / 2
+
+
+def test_copied_numbers_report_the_student_id_mismatch(graded: Course) -> None:
+    outputs = [
+        output.get("text", "")
+        for cell in graded.autograded_notebook(COPYCAT).cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    ]
+    notes = [text for text in outputs if "graded for student ID 'dave'" in text]
+    assert len(notes) == len(QUESTIONS)
+    assert "STUDENT_ID is ''" in notes[0]
+    for student in CORRECT:
+        text = str(graded.autograded_notebook(student))
+        assert "graded for student ID" not in text
+
+
+@pytest.mark.parametrize("student", ALL_STUDENTS)
+def test_no_test_cell_writes_to_stderr(graded: Course, student: str) -> None:
+    for cell in graded.autograded_notebook(student).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
+            streams = {o.get("name") for o in cell.outputs if o.output_type == "stream"}
+            assert "stderr" not in streams, cell.metadata["nbgrader"]["grade_id"]
+
+
+def feedback_html(course: Course, student: str) -> str:
+    return (course.path("feedback", student) / "hw4.html").read_text()
+
+
+@pytest.mark.parametrize("student", ALL_STUDENTS)
+def test_feedback_shows_no_hidden_test(graded: Course, student: str) -> None:
+    html = feedback_html(graded, student)
+    for marker in ("HIDDEN TESTS", "grade_question", "nbgrader_tests", "import grader"):
+        assert marker not in html
+    assert "Checks the form of y_hat" in html  # the visible tests are there
+
+
+def test_feedback_shows_the_graders_messages(graded: Course) -> None:
+    assert "Correct." in feedback_html(graded, CORRECT[0])
+    assert "graded for student ID &#39;dave&#39;" in feedback_html(graded, COPYCAT) or (
+        "graded for student ID 'dave'" in feedback_html(graded, COPYCAT)
+    )
+
+
+def test_export_writes_every_students_score(graded: Course) -> None:
+    with Path(graded.root / "grades.csv").open(newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(ALL_STUDENTS)
+    manual = sum(MANUAL.values())
+    for student in ALL_STUDENTS:
+        assert float(rows[student]["max_score"]) == RUBRIC.max_score + manual
+    for student in CORRECT:
+        assert float(rows[student]["score"]) == RUBRIC.max_score
+    assert float(rows[BLANK]["score"]) == 0

@@ -1,0 +1,154 @@
+"""`nbgrader generate_assignment` gives students a notebook with nothing to copy from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import solutions
+from grader.variant import make_variant
+from tests.conftest import REPOSITORY, Course
+
+pytestmark = pytest.mark.slow
+
+ANSWER_CELLS = ("answer_q1", "answer_q2", "answer_q4", "answer_q5", "answer_q6")
+STUDENTS_TO_CHECK = ("", "alice", "bob", "s123456", *(f"st{i:03d}" for i in range(30)))
+
+
+def release_text(course: Course) -> str:
+    """What a student receives, minus the variant generator (public code, checked separately)."""
+    release = course.path("release")
+    files = [path for path in release.rglob("*") if path.is_file()]
+    assert {path.name for path in files} == {"hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py"}
+    return "\n".join(path.read_text() for path in files if path.name != "hw4_variant.py")
+
+
+def solution_lines(course: Course) -> list[str]:
+    """Distinctive lines of the source notebook's solution regions and model answers."""
+    lines = []
+    for cell in course.notebook("source").cells:
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        inside = cell.cell_type == "markdown"
+        for line in cell.source.splitlines():
+            if "BEGIN SOLUTION" in line:
+                inside = True
+            elif "END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) > 12:
+                lines.append(line.strip())
+    return lines
+
+
+def reference_numbers(student_id: str) -> list[float]:
+    """Every answer of a variant that is not a whole number, from the reference package."""
+    variant = make_variant(student_id)
+    X, y, theta, eta = variant.X, variant.y, variant.theta, variant.eta
+    grads = solutions.backprop(theta, X, y).grads
+    grad = solutions.gradient(theta, X, y)
+    theta_new = solutions.gd_step(theta, grad, eta)
+    values = [
+        *solutions.forward(theta, X).y_hat,
+        solutions.loss(theta, X, y),
+        *grads.flat,
+        *grad,
+        *theta_new,
+        solutions.loss(theta_new, X, y),
+    ]
+    return [float(v) for v in values if abs(float(v) - round(float(v))) > 1e-9]
+
+
+def printed_forms(value: float) -> set[str]:
+    """How a student, Python or numpy would print the value (at least two decimals shown)."""
+    forms = {
+        repr(value),
+        f"{value:.2f}",
+        f"{value:.3f}",
+        f"{value:.4f}",
+        f"{value:.6g}",
+        np.format_float_positional(value, precision=8, trim="-"),
+        np.array2string(np.array([value]))[1:-1].strip(),
+    }
+    return {form for form in forms if re.search(r"\.\d\d", form) and float(form) != 0}
+
+
+def test_release_has_the_notebook_and_its_helpers(released_course: Course) -> None:
+    release = released_course.path("release")
+    variant_copy = (release / "hw4_variant.py").read_text()
+    assert variant_copy == (REPOSITORY / "grader" / "variant.py").read_text()
+    assert (release / "hw4_selfcheck.py").read_text() == (
+        REPOSITORY / "assignments" / "source" / "hw4" / "hw4_selfcheck.py"
+    ).read_text()
+
+
+def test_release_has_no_solution(released_course: Course) -> None:
+    text = release_text(released_course)
+    notebook_text = "\n".join(cell.source for cell in released_course.notebook("release").cells)
+    lines = solution_lines(released_course)
+    assert len(lines) > 20
+    leaked = [line for line in lines if line in notebook_text]
+    assert not leaked
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "Model answer", "Rubric"):
+        assert marker not in text
+    cells = {
+        cell.metadata["nbgrader"]["grade_id"]: cell
+        for cell in released_course.notebook("release").cells
+        if "nbgrader" in cell.metadata
+    }
+    for grade_id in ANSWER_CELLS:
+        assert "raise NotImplementedError()" in cells[grade_id].source
+    for grade_id in ("answer_q3", "answer_q7"):
+        assert cells[grade_id].source == "YOUR ANSWER HERE"
+
+
+def test_release_has_no_hidden_test_and_imports_no_reference(released_course: Course) -> None:
+    text = release_text(released_course)
+    for marker in ("HIDDEN TESTS", "grade_question", "nbgrader_tests"):
+        assert marker not in text
+    assert not re.search(r"\b(import|from)\s+(grader|solutions)\b", text)
+    variant_source = (released_course.path("release") / "hw4_variant.py").read_text()
+    assert not re.search(r"\b(import|from)\s+(grader|solutions)\b", variant_source)
+
+
+def test_release_stores_no_output(released_course: Course) -> None:
+    for cell in released_course.notebook("release").cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == []
+            assert cell.execution_count is None
+
+
+def test_release_shows_no_reference_number_of_any_variant(released_course: Course) -> None:
+    text = release_text(released_course)
+    checked = 0
+    for student in STUDENTS_TO_CHECK:
+        for value in reference_numbers(student):
+            for form in printed_forms(value):
+                pattern = rf"(?<![\w.\-]){re.escape(form)}(?!\d)"
+                assert not re.search(pattern, text), (student, value, form)
+                checked += 1
+    assert checked > 500
+
+
+def test_the_number_check_would_catch_a_leak(released_course: Course) -> None:
+    seed_loss = reference_numbers("")[0]
+    notebook = released_course.notebook("release")
+    notebook.cells[0].source += f"\n\nThe loss is {seed_loss!r}."
+    leaked_text = nbformat.writes(notebook)
+    assert any(
+        re.search(rf"(?<![\w.\-]){re.escape(form)}(?!\d)", leaked_text)
+        for form in printed_forms(seed_loss)
+    )
+
+
+def test_source_notebook_passes_validation(released_course: Course) -> None:
+    result = released_course.run("validate", str(Path("source", "hw4", "hw4.ipynb")))
+    assert "Success! Your notebook passes all the tests." in result.stdout
+
+
+def test_release_notebook_fails_every_test(released_course: Course) -> None:
+    result = released_course.run("validate", "--invert", str(Path("release", "hw4", "hw4.ipynb")))
+    assert "Success! The notebook does not pass any tests." in result.stdout
