@@ -42,7 +42,7 @@ Trust: the values come back over a channel the student's code could forge; see
 could have set anyway, and how the parent protects itself.
 """
 
-from grader.sandbox.bwrap import SandboxUnavailable
+from grader.sandbox.bwrap import SandboxUnavailable, check_bwrap
 from grader.sandbox.limits import Limits
 from grader.sandbox.results import (
     Answer,
@@ -63,5 +63,6 @@ __all__ = [
     "PlainValue",
     "SandboxResult",
     "SandboxUnavailable",
+    "check_bwrap",
     "run_cells",
 ]

@@ -140,9 +140,13 @@ def python_command(executable: str, runner: str) -> list[str]:
     return [executable, "-S", "-s", "-P", runner]
 
 
+def check_bwrap(bwrap: str | None = None) -> None:
+    """Raise :class:`SandboxUnavailable` unless bubblewrap (``BWRAP``) can start a sandbox here."""
+    _check_bwrap(bwrap or BWRAP)
+
+
 @functools.cache
-def check_bwrap(bwrap: str = BWRAP) -> None:
-    """Raise :class:`SandboxUnavailable` unless bubblewrap can start a sandbox here."""
+def _check_bwrap(bwrap: str) -> None:
     if not (os.path.isfile(bwrap) and os.access(bwrap, os.X_OK)):
         found = shutil.which("bwrap")
         hint = f" (a bwrap was found at {found}, but only {bwrap} is used)" if found else ""
