@@ -49,7 +49,7 @@ class Rubric:
     theta_rounding: float = 5e-4
     """How far θ′ may be rounded before 𝓛′ is computed from it by hand (widens 𝓛′'s tolerance)."""
     absurd_magnitude: float = 1e6
-    """An answer with a component this large (a loss: its square) earns no carried-forward credit."""
+    """Answers with a component this large (losses: its square) carry no credit forward."""
 
     def question(self, key: str) -> Question:
         """The question with this key ("q1", "q2", "q4", "q5" or "q6")."""

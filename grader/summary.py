@@ -73,7 +73,7 @@ def _plot_misconceptions(
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if counts:
-        axes.legend(title="question")
+        axes.legend(title="question", loc="upper left", bbox_to_anchor=(1.01, 1))
     figure.savefig(path, format="svg", metadata={"Date": None})
     if not counts:
         return "Bar chart of misconceptions: none was found."

@@ -123,9 +123,9 @@ def read_numbers(answers: Any, name: str, shape: tuple[int, ...], meaning: str) 
                     f"({_shape_text(shape)}).{hint}"
                 ),
             )
-    bad = np.argwhere(~np.isfinite(array))
-    if bad.size:
-        index = tuple(int(i) for i in bad[0])
+    finite = np.isfinite(array)
+    if not finite.all():
+        index = tuple(int(i) for i in np.unravel_index(np.argmin(finite), array.shape))
         kind = "NaN (not a number)" if np.isnan(array[index]) else "infinite"
         where = _index_text(name, index)
         return Reading("invalid", problem=f"{where} is {kind}; every value must be a number.")

@@ -203,7 +203,7 @@ def consistent_chain(y_hat: np.ndarray, variant: Variant) -> Answers:
 
 @pytest.mark.parametrize("which", ["y_hat equal to y", "y_hat all zeros", "y_hat huge"])
 def test_consistency_with_a_trivial_y_hat_earns_nothing(which: str) -> None:
-    X, y, theta, eta = SEED
+    y = SEED[1]
     y_hat = {"y_hat equal to y": y, "y_hat all zeros": np.zeros(2), "y_hat huge": [1e9, 1e9]}
     answers = consistent_chain(y_hat[which], SEED)
     report = grade(answers, *SEED)
@@ -213,7 +213,7 @@ def test_consistency_with_a_trivial_y_hat_earns_nothing(which: str) -> None:
 
 
 def test_zero_gradients_and_no_update_earn_nothing() -> None:
-    X, y, theta, eta = SEED
+    X, y, theta, _ = SEED
     answers = {
         **reference(*SEED),
         "grad_per_sample": np.zeros((2, 5)),
@@ -228,7 +228,7 @@ def test_zero_gradients_and_no_update_earn_nothing() -> None:
 
 
 def test_theta_unchanged_after_a_wrong_gradient_earns_nothing() -> None:
-    X, y, theta, eta = SEED
+    _, _, theta, eta = SEED
     answers = {**reference(*SEED), "grad": np.ones(5), "theta_new": theta.copy()}
     report = grade(answers, *SEED)
     assert report.questions["q5"].points == 0

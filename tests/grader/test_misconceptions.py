@@ -19,7 +19,7 @@ QUESTION_ORDER = [q.key for q in RUBRIC.questions]
 def visible(tag: str, variant: Variant) -> bool:
     """Whether the mistake changes its first answer by well more than the tolerance."""
     builder, _, first = MISTAKES[tag]
-    X, y, theta, eta = variant
+    X, y = variant[:2]
     student = np.asarray(builder(*variant)[first], dtype=float)
     right = np.asarray(reference(*variant)[first], dtype=float)
     quantity = RUBRIC.quantity(first)

@@ -1,0 +1,1 @@
+"""Example answer sets for ``python -m grader report`` (written by :mod:`.generate`)."""

@@ -1,0 +1,96 @@
+"""The feedback page: readable, escaped, self-contained, and free of the variant's answers."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from grader import grade, render_feedback_html
+from tests.grader.students import MISTAKES, SEED, Answers, reference
+
+HOSTILE_ID = '<script>alert("x")</script>&"\''
+
+
+class Collector(HTMLParser):
+    """Tags, attributes and text of a page, with a check that every tag is closed."""
+
+    VOID = frozenset({"meta", "img", "br", "link", "input", "hr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.open: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open.pop() == tag
+
+    def handle_data(self, data: str) -> None:
+        if self.open[-1:] != ["style"]:
+            self.text.append(data)
+
+
+def parse(page: str) -> Collector:
+    collector = Collector()
+    collector.feed(page)
+    collector.close()
+    assert collector.open == []
+    return collector
+
+
+def reference_number_texts(answers: Answers) -> set[str]:
+    """The right answers as a student might see them written: 3 decimals, 2, or plainly."""
+    texts = set()
+    for name, value in answers.items():
+        if name == "loss_decreased":
+            continue
+        for number in np.ravel(value):
+            if number != 0 and abs(number) not in (1, 2, 3, 4, 5):  # too common in prose
+                texts |= {f"{number:.3f}", f"{number:.2f}", f"{number:g}", repr(float(number))}
+    return texts
+
+
+@pytest.mark.parametrize("tag", ["none", *MISTAKES])
+def test_page_parses_and_gives_no_reference_numbers(tag: str) -> None:
+    answers = reference(*SEED) if tag == "none" else MISTAKES[tag][0](*SEED)
+    page = render_feedback_html(grade(answers, *SEED), "student-1")
+    collector = parse(page)
+    visible = " ".join(collector.text)
+    # points ("3.25 of 4 points", "1.5 / 2", "(1.75/2, ...") may equal an answer by chance
+    visible = re.sub(r"[\d.]+ ?(of|/) ?[\d.]+", "", visible)
+    for text in reference_number_texts(reference(*SEED)):
+        assert not re.search(rf"(?<![\d.]){re.escape(text)}(?![\d])", visible), text
+    assert "student-1" in visible
+
+
+def test_student_controlled_text_is_escaped() -> None:
+    page = render_feedback_html(grade({"loss": "<b>x</b>"}, *SEED), HOSTILE_ID)
+    collector = parse(page)
+    assert "script" not in collector.tags and "b" not in collector.tags
+    assert HOSTILE_ID in "".join(collector.text)
+
+
+def test_page_is_self_contained() -> None:
+    page = render_feedback_html(grade(reference(*SEED), *SEED), "a")
+    collector = parse(page)
+    assert not re.search(r"https?://", page)
+    assert "script" not in collector.tags and "link" not in collector.tags
+    assert ("lang", "en") in collector.attrs
+
+
+def test_page_names_the_mistake_and_the_points() -> None:
+    report = grade(MISTAKES["z_instead_of_h"][0](*SEED), *SEED)
+    visible = " ".join(parse(render_feedback_html(report, "a")).text)
+    assert "z_instead_of_h" in visible
+    assert f"{report.score:g} of 11" in visible
+    assert "error carried forward" in visible
