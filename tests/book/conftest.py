@@ -1,0 +1,136 @@
+"""Session fixtures: a cold build of both editions, served on localhost, crawled once.
+
+The build runs the same command as ``make book`` into a temporary folder, with
+warnings as errors: its success is the zero-warning check. axe-core (pinned) is
+installed with npm into a cache folder the first time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.book.site_crawl import ROOT, PageReport, crawl, serve
+
+AXE_VERSION = "4.10.3"
+AXE_CACHE = Path(os.environ.get("AXE_CACHE_DIR", ROOT / "_build" / "test-tools"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Build:
+    """The output folder of a cold build, with its log and exit status."""
+
+    out: Path
+    returncode: int
+    log: str
+
+
+@dataclass
+class Edition:
+    """One served edition: its base URL and the report of every page."""
+
+    name: str
+    base_url: str
+    pages: dict[str, PageReport]
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Both editions, built cold (fresh execution cache) with ``-W -n --keep-going``."""
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "book" / "tools" / "build_editions.py"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Build(out=out, returncode=result.returncode, log=result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def built(site_build: Build) -> Build:
+    """The build, required to have succeeded."""
+    if site_build.returncode != 0:
+        pytest.fail(f"the book build failed:\n{site_build.log[-5000:]}")
+    return site_build
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe.min.js of the pinned axe-core, installed into a cache folder with npm."""
+    target = AXE_CACHE / f"axe-core-{AXE_VERSION}"
+    script = target / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed to install axe-core (see .ci/run)")
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(target),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return script
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by playwright (playwright never downloads a browser)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is needed for the browser tests (see .ci/run)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _edition(name: str, folder: str, built: Build, browser: Any, axe: Path) -> Iterator[Edition]:
+    with serve(built.out / folder) as base_url:
+        yield Edition(name=name, base_url=base_url, pages=crawl(browser, base_url, axe))
+
+
+@pytest.fixture(scope="session")
+def full_edition(built: Build, browser: Any, axe_script: Path) -> Iterator[Edition]:
+    """The full edition, served and crawled."""
+    yield from _edition("full", "html", built, browser, axe_script)
+
+
+@pytest.fixture(scope="session")
+def student_edition(built: Build, browser: Any, axe_script: Path) -> Iterator[Edition]:
+    """The student edition, served and crawled."""
+    yield from _edition("student", "html-student", built, browser, axe_script)
+
+
+@pytest.fixture(scope="session", params=["full", "student"])
+def edition(request: pytest.FixtureRequest) -> Edition:
+    """Each edition in turn."""
+    fixture: Edition = request.getfixturevalue(f"{request.param}_edition")
+    return fixture

@@ -1,0 +1,58 @@
+"""The cold build of both editions: clean, complete and offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.book.conftest import Build
+from tests.book.site_crawl import ROOT, toc_pages
+
+CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.|googleapis\.com|mathjax\.org")
+
+
+@pytest.mark.slow
+def test_build_succeeds_with_no_warning(site_build: Build) -> None:
+    assert site_build.returncode == 0, site_build.log[-5000:]
+    warnings = [line for line in site_build.log.splitlines() if "WARNING" in line]
+    # the kernel's own transport notice is not a Sphinx warning
+    warnings = [line for line in warnings if "IPKernelApp" not in line]
+    assert warnings == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["html", "html-student"])
+def test_every_page_is_built(built: Build, folder: str) -> None:
+    missing = [page for page in toc_pages() if not (built.out / folder / page).is_file()]
+    assert missing == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ["html", "html-student"])
+def test_no_page_names_a_cdn(built: Build, folder: str) -> None:
+    offenders = [
+        str(path.relative_to(built.out))
+        for path in (built.out / folder).rglob("*.html")
+        if CDN_HOSTS.search(path.read_text(errors="replace"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.slow
+def test_mathjax_is_served_locally(built: Build) -> None:
+    assert (built.out / "html" / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    page = (built.out / "html" / "book" / "q2_loss.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in page
+
+
+@pytest.mark.slow
+def test_the_student_build_reuses_the_execution_cache(built: Build) -> None:
+    executions = re.findall(r"(\S+\.md): Executing notebook", built.log)
+    # each chapter executes once, in the first (full) edition's build
+    assert sorted(executions) == sorted(set(executions))
+    assert len(executions) == len(toc_pages()) - 2  # all but index.html and the plain page
+
+
+def test_no_notebook_sits_next_to_a_chapter() -> None:
+    assert list((ROOT / "book").rglob("*.ipynb")) == []
