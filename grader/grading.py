@@ -219,7 +219,7 @@ class _Grader:
         """Computations that reproduce the value, with as few new mistakes as possible."""
         given = self._given(self.computation, name)
         sources = [(False, frozenset[str]())] + ([(True, given)] if given else [])
-        for level in CANDIDATES[name]:
+        for level in (*CANDIDATES[name][:2], self._unseen(name), CANDIDATES[name][2]):
             matches = []
             for carried in self.trail.explanations:
                 for from_student, names in sources:
@@ -234,6 +234,13 @@ class _Grader:
             if matches:
                 return matches
         return []
+
+    def _unseen(self, name: str) -> tuple[Mutations, ...]:
+        """Mistakes whose own answer is missing or unreadable: they may first show here."""
+        earlier = ORDER[: ORDER.index(name)]
+        unread = [n for n in earlier if self.readings[n].status != "ok"]
+        mutations = dict.fromkeys(m for n in unread for m in LOCAL_MUTATIONS[n])
+        return tuple(frozenset([m]) for m in mutations if m not in LOCAL_MUTATIONS[name])
 
     def _points(self, quantity: Quantity, right: Array, credit: Array) -> float:
         """Right components earn their share, the others their ``credit``; trivial answers none."""

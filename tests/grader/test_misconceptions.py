@@ -119,3 +119,20 @@ def test_mistake_in_grad_alone_is_found_without_per_sample_gradients() -> None:
     grad = s.gradient(theta, X, y) / 2  # the missing factor 2, only ∇𝓛 given
     report = grade({"grad": grad}, X, y, theta, eta)
     assert report.questions["q4"].tags == ("missing_factor_2",)
+
+
+@pytest.mark.parametrize(
+    ("tag", "left_out", "seen_in"),
+    [
+        ("no_relu", ["y_hat"], "q2"),
+        ("missing_factor_2", ["grad_per_sample", "grad"], "q5"),
+        ("sum_instead_of_mean", ["loss"], "q4"),
+    ],
+)
+def test_a_mistake_shows_where_its_own_answer_is_missing(
+    tag: str, left_out: list[str], seen_in: str
+) -> None:
+    answers = {k: v for k, v in MISTAKES[tag][0](*SEED).items() if k not in left_out}
+    report = grade(answers, *SEED)
+    assert report.tags == (tag,)
+    assert report.questions[seen_in].tags == (tag,)

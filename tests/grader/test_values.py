@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import grade
 from tests.grader.students import SEED, reference
@@ -161,3 +164,39 @@ def test_extra_names_are_ignored() -> None:
 def test_messages_do_not_echo_the_value() -> None:
     result = part({**RIGHT, "loss": "<script>3.25</script>"}, "loss")
     assert "script" not in result.feedback and "3.25" not in result.feedback
+
+
+junk = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats()
+    | st.text(max_size=5)
+    | st.fractions(),
+    lambda inner: st.lists(inner, max_size=6) | st.tuples(inner, inner),
+    max_leaves=20,
+)
+near = st.sampled_from(list(RIGHT)).flatmap(
+    lambda name: st.floats(-1e3, 1e3).map(lambda shift: (name, shift))
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(RIGHT)), junk))
+def test_any_junk_gives_a_report_never_an_exception(answers: dict[str, Any]) -> None:
+    report = grade(answers, *SEED)
+    assert 0 <= report.score <= report.max_score
+    json.dumps(report.to_dict(), allow_nan=False)
+    for question in report.questions.values():
+        assert question.feedback
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(near, max_size=4))
+def test_shifted_right_answers_score_within_bounds(shifts: list[tuple[str, float]]) -> None:
+    answers = dict(RIGHT)
+    for name, shift in shifts:
+        if name != "loss_decreased":
+            answers[name] = np.asarray(answers[name]) + shift
+    report = grade(answers, *SEED)
+    assert 0 <= report.score <= report.max_score
