@@ -82,7 +82,7 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
         "Per-sample (stochastic) update",
         "θ was updated once per sample (stochastic gradient descent); "
         "the homework takes one full-batch step with the mean gradient over all samples.",
-        ("per_sample",),
+        ("per_sample", "per_sample_reversed"),
     ),
     Misconception(
         "old_theta_loss",

@@ -35,7 +35,7 @@ LOCAL_MUTATIONS: Mapping[str, tuple[str, ...]] = {
     "loss": ("sum_loss",),
     "grad_per_sample": _BACKPROP,
     "grad": (*_BACKPROP, "sum_gradient"),
-    "theta_new": ("add_gradient", "no_eta", "per_sample"),
+    "theta_new": ("add_gradient", "no_eta", "per_sample", "per_sample_reversed"),
     "loss_new": ("old_theta", "sum_loss"),
     "loss_decreased": (),
 }
@@ -109,12 +109,17 @@ class Computation:
 
     def _theta_new(self, m: Mutations, g: frozenset[str]) -> Array:
         step = (1.0 if "no_eta" in m else self.eta) * (1 if "add_gradient" in m else -1)
-        if "per_sample" not in m:
-            result: Array = self.theta + step * self.value("grad", m, g)
-            return result
+        if "per_sample" in m or "per_sample_reversed" in m:
+            samples = range(len(self.X))
+            return self._per_sample(step, m, g, samples if "per_sample" in m else samples[::-1])
+        result: Array = self.theta + step * self.value("grad", m, g)
+        return result
+
+    def _per_sample(self, step: float, m: Mutations, g: frozenset[str], order: range) -> Array:
+        """One update per sample, in ``order``, each from the parameters the last one left."""
         theta = self.theta
-        for n in range(len(self.X)):
-            if n == 0:
+        for position, n in enumerate(order):
+            if position == 0:
                 grads = self.value("grad_per_sample", m, g)
             else:
                 grads = self._backprop(theta, self._forward(theta, m)[2], m)

@@ -235,3 +235,13 @@ def test_theta_unchanged_after_a_wrong_gradient_earns_nothing() -> None:
     answers["theta_new"] = theta - eta * np.ones(5)  # but the right step from it counts
     assert report.questions["q5"].points == 0
     assert grade(answers, *SEED).questions["q5"].status == "carried_forward"
+
+
+@pytest.mark.parametrize("student_id", ["", "alice", "bob", "s123456", "Ødegård"])
+def test_reference_answers_on_the_assignment_variants(student_id: str) -> None:
+    from grader.variant import make_variant
+
+    v = make_variant(student_id)
+    variant = (np.asarray(v.X), np.asarray(v.y), np.asarray(v.theta), float(v.eta))
+    assert grade(reference(*variant), *variant).score == 11
+    assert grade(by_hand(*variant), *variant).score == 11

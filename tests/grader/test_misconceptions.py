@@ -136,3 +136,25 @@ def test_a_mistake_shows_where_its_own_answer_is_missing(
     report = grade(answers, *SEED)
     assert report.tags == (tag,)
     assert report.questions[seen_in].tags == (tag,)
+
+
+def test_per_sample_update_in_either_order() -> None:
+    X, y, theta, eta = SEED
+    current = theta
+    for n in (1, 0):  # the second sample first
+        step = s.backprop(current, X[n : n + 1], y[n : n + 1]).grads[0]
+        current = s.gd_step(current, step, eta)
+    answers = {**reference(*SEED), "theta_new": current}
+    assert grade(answers, *SEED).questions["q5"].tags == ("per_sample_update",)
+
+
+def test_sum_in_the_gradient_only() -> None:
+    X, y, theta, eta = SEED
+    answers = reference(*SEED)
+    grad = s.backprop(theta, X, y).grads.sum(axis=0)
+    theta_new = s.gd_step(theta, grad, eta)
+    answers = {**answers, "grad": grad, "theta_new": theta_new, "loss_new": s.loss(theta_new, X, y)}
+    report = grade(answers, *SEED)
+    assert report.tags == ("sum_instead_of_mean",)
+    assert report.questions["q4"].tags == ("sum_instead_of_mean",)
+    assert report.questions["q5"].status == "carried_forward"
