@@ -65,6 +65,8 @@ def _run_salvaging(
 ) -> tuple[Execution, set[int]]:
     """Run the code cells; if one kills the run, run again without it to score the rest."""
     code = aligned.code_to_run()
+    where = {id(cell): position + 1 for position, cell in enumerate(aligned.cells)}
+    number = [where[id(cell)] for cell in code]
     skipped: set[int] = set()
     execution = execute([c.source for c in code], _names(), reference.support_files)
     for _ in range(MAX_RETRIES):
@@ -76,7 +78,7 @@ def _run_salvaging(
             problems.append(
                 Problem(
                     f"cell-{run.status}",
-                    f"code cell {index + 1} ({run.error or run.status}) was skipped "
+                    f"cell {number[index]} ({run.error or run.status}) was skipped "
                     "to grade the other answers",
                 )
             )
@@ -86,13 +88,13 @@ def _run_salvaging(
         execution = execute(sources, _names(), reference.support_files)
         for index in skipped:
             execution.cells[index] = first_run.cells[index]
-    for index in execution.failed_cells():
-        if index not in skipped:
-            run = execution.cells[index]
-            problems.append(
-                Problem(f"cell-{run.status}", f"code cell {index + 1}: {run.error or run.status}")
-            )
-    if execution.fault:
+    remaining = [i for i in execution.failed_cells() if i not in skipped]
+    for index in remaining:
+        run = execution.cells[index]
+        problems.append(
+            Problem(f"cell-{run.status}", f"cell {number[index]}: {run.error or run.status}")
+        )
+    if execution.fault and not remaining:
         problems.append(Problem("sandbox-fault", execution.fault))
     return execution, skipped
 

@@ -12,7 +12,7 @@ def sandbox_missing_reason() -> str | None:
         check_bwrap()
     except SandboxUnavailable as error:
         return (
-            f"{error} Student code would run with your own rights. "
-            "Pass --unsafe-no-sandbox only for code you trust."
+            f"{error}\n(On the command line, --unsafe-no-sandbox grades without isolation: "
+            "student code then runs with your own rights. Use it only for code you trust.)"
         )
     return None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from grader import render_feedback_html
 from grader.batch import nb
 from grader.batch.atomic import write_text_atomic
 from grader.batch.autograded_notebook import build_notebook
 from grader.batch.course import CoursePaths
+from grader.batch.feedback_page import feedback_page
 from grader.batch.grade_one import Outcome
 from grader.batch.gradebook import record_scores
 from grader.batch.gradescope import results_json
@@ -29,9 +29,8 @@ def store(
     marker.unlink(missing_ok=True)
     notebook = build_notebook(outcome)
     write_text_atomic(paths.autograded(outcome.student) / notebook_name, nb.writes(notebook))
-    write_text_atomic(
-        folder / "feedback.html", render_feedback_html(outcome.report, outcome.student)
-    )
+    page = feedback_page(outcome.report, outcome.student, outcome.problems)
+    write_text_atomic(folder / "feedback.html", page)
     write_text_atomic(folder / "results.json", results_json(record))
     if use_gradebook:
         record_scores(

@@ -1,0 +1,175 @@
+"""Benchmark: ``python -m grader grade`` (sandboxed) against ``nbgrader autograde``.
+
+Builds 40 submissions of hw4 (correct code, correct numbers typed in, wrong answers,
+blank notebooks; several student IDs) in a temporary course directory, grades the
+same batch with both commands on this machine, and prints each one's throughput
+(submissions per second) and peak memory (largest resident set of any process it
+started), then, on its last line, ``ratio: <ours / nbgrader's>``.
+
+Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions 40] [--jobs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+import solutions
+from grader.variant import make_variant
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ANSWER_CELLS = {
+    "answer_q1": ("y_hat",),
+    "answer_q2": ("loss",),
+    "answer_q4": ("grad_per_sample", "grad"),
+    "answer_q5": ("theta_new",),
+    "answer_q6": ("loss_new", "loss_decreased"),
+}
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "seconds = time.perf_counter() - start\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(code, seconds, peak)\n"
+)
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def build_course(root: Path) -> None:
+    """A course root with hw4 released (as ``make release`` does it)."""
+    root.mkdir(parents=True)
+    shutil.copyfile(REPOSITORY / "assignments" / "nbgrader_config.py", root / "nbgrader_config.py")
+    subprocess.run(
+        [sys.executable, str(REPOSITORY / "assignments" / "prepare_source.py"), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [str(BIN / "nbgrader"), "generate_assignment", "hw4", "--force"],
+        cwd=root,
+        env=environment(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def typed_answers(student: str, wrong: bool) -> dict[str, str]:
+    """Answer cells with numbers typed in (from ``solutions``; a few off when ``wrong``)."""
+    v = make_variant(student)
+    y_hat = solutions.forward(v.theta, v.X).y_hat
+    loss = float(solutions.loss(v.theta, v.X, v.y))
+    grads = solutions.backprop(v.theta, v.X, v.y).grads
+    grad = solutions.gradient(v.theta, v.X, v.y)
+    theta_new = solutions.gd_step(v.theta, grad, v.eta)
+    loss_new = float(solutions.loss(theta_new, v.X, v.y))
+    if wrong:
+        grads = grads[:, ::-1]
+        theta_new = v.theta + v.eta * grad
+    values: dict[str, Any] = {
+        "y_hat": y_hat.tolist(),
+        "loss": loss,
+        "grad_per_sample": grads.tolist(),
+        "grad": grad.tolist(),
+        "theta_new": theta_new.tolist(),
+        "loss_new": loss_new,
+        "loss_decreased": loss_new < loss,
+    }
+
+    def literal(value: Any) -> str:
+        return f"np.array({value!r})" if isinstance(value, list) else repr(value)
+
+    return {
+        cell: "\n".join(f"{name} = {literal(values[name])}" for name in names)
+        for cell, names in ANSWER_CELLS.items()
+    }
+
+
+def write_submissions(root: Path, count: int) -> None:
+    """``count`` submissions: a mix of solved, typed-in, wrong and blank notebooks."""
+    release = nbformat.read(root / "release" / "hw4" / "hw4.ipynb", as_version=4)
+    source = nbformat.read(root / "source" / "hw4" / "hw4.ipynb", as_version=4)
+    solution = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    for number in range(count):
+        student = f"student{number:02d}"
+        kind = ("solved", "typed", "wrong", "solved", "blank")[number % 5]
+        notebook = nbformat.from_dict(json.loads(nbformat.writes(release)))
+        sources = {"student_id": f"STUDENT_ID = {student!r}"}
+        if kind == "solved":
+            sources |= solution
+        elif kind in ("typed", "wrong"):
+            sources |= typed_answers(student, wrong=kind == "wrong")
+        for cell in notebook.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in sources:
+                cell.source = sources[gid]
+        folder = root / "submitted" / student / "hw4"
+        shutil.copytree(root / "release" / "hw4", folder)
+        nbformat.write(notebook, folder / "hw4.ipynb")
+
+
+def measure(command: list[str], cwd: Path) -> tuple[int, float, int]:
+    """Exit code, wall-clock seconds and peak resident set (KiB) of ``command``."""
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command],
+        cwd=cwd,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(output[0]), float(output[1]), int(output[2])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as temporary:
+        ours_root = Path(temporary) / "ours"
+        build_course(ours_root)
+        write_submissions(ours_root, args.submissions)
+        theirs_root = Path(temporary) / "nbgrader"
+        shutil.copytree(ours_root, theirs_root)
+        n = args.submissions
+        print(f"{n} submissions, {os.cpu_count()} cores, --jobs {args.jobs}")
+        code, theirs, theirs_peak = measure(
+            [str(BIN / "nbgrader"), "autograde", "hw4", "--create"], theirs_root
+        )
+        print(
+            f"nbgrader autograde: {theirs:.1f} s, {n / theirs:.2f} submissions/s, "
+            f"peak {theirs_peak / 1024:.0f} MiB (exit {code})"
+        )
+        code, ours, ours_peak = measure(
+            [sys.executable, "-m", "grader", "grade", "hw4", "--jobs", str(args.jobs)], ours_root
+        )
+        print(
+            f"grader grade (sandbox on): {ours:.1f} s, {n / ours:.2f} submissions/s, "
+            f"peak {ours_peak / 1024:.0f} MiB (exit {code})"
+        )
+        print(f"ratio: {theirs / ours:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
