@@ -28,9 +28,15 @@ def release_text(course: Course) -> str:
 
 
 def solution_lines(course: Course) -> list[str]:
-    """Distinctive lines of the source notebook's solution regions and model answers."""
+    """Lines of the source notebook's solution regions and model answers, not found elsewhere."""
+    source = course.notebook("source")
+    public = "\n".join(
+        cell.source
+        for cell in source.cells
+        if not cell.metadata.get("nbgrader", {}).get("solution")
+    )
     lines = []
-    for cell in course.notebook("source").cells:
+    for cell in source.cells:
         if not cell.metadata.get("nbgrader", {}).get("solution"):
             continue
         inside = cell.cell_type == "markdown"
@@ -39,7 +45,7 @@ def solution_lines(course: Course) -> list[str]:
                 inside = True
             elif "END SOLUTION" in line:
                 inside = False
-            elif inside and len(line.strip()) > 12:
+            elif inside and len(line.strip()) > 12 and line.strip() not in public:
                 lines.append(line.strip())
     return lines
 
