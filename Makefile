@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: both live in the venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: all venv book book-student release test lint clean
+.PHONY: all venv book book-student release grade test lint clean
 
 all: release book
 	@echo
@@ -35,6 +35,11 @@ book-student: $(STAMP)
 release: $(STAMP)
 	$(PY) assignments/prepare_source.py
 	cd assignments && nbgrader generate_assignment hw4 --force --log-level=WARN
+
+# Grade every submission in assignments/submitted/ in the sandbox (README: "Grading a
+# class"); extra options through GRADE_ARGS, e.g. make grade GRADE_ARGS="--zip lms.zip".
+grade: $(STAMP)
+	cd assignments && ../$(PY) -m grader grade hw4 $(GRADE_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
