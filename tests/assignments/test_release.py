@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -158,3 +160,32 @@ def test_source_notebook_passes_validation(released_course: Course) -> None:
 def test_release_notebook_fails_every_test(released_course: Course) -> None:
     result = released_course.run("validate", "--invert", str(Path("release", "hw4", "hw4.ipynb")))
     assert "Success! The notebook does not pass any tests." in result.stdout
+
+
+PLAIN_PRELUDE = '''
+import sys
+
+class RefuseProjectPackages:
+    """The release must run where neither grader nor solutions is installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("grader", "solutions"):
+            raise ImportError(f"the release imported {name}")
+        return None
+
+sys.meta_path.insert(0, RefuseProjectPackages())
+import matplotlib
+matplotlib.use("Agg")
+'''
+
+
+def test_solved_release_runs_with_numpy_and_matplotlib_only(course: Course) -> None:
+    folder = course.submit("plainrun")
+    notebook = nbformat.read(folder / "hw4.ipynb", as_version=4)
+    script = PLAIN_PRELUDE + "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=folder, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Numbers for student ID 'plainrun'" in result.stdout
+    assert result.stdout.count("[ok]") == 5 and "[CHECK]" not in result.stdout
