@@ -2,8 +2,9 @@
 
 jupyter-cache keys a notebook on its cell sources only, and Sphinx re-reads a
 page only when its own source changes. The chapters' numbers come from the
-``solutions`` package and the helper modules beside the chapters, so a change
-there must reach the site. This extension hashes those files:
+``solutions`` package and the helper modules beside the chapters (and the
+students' page reads the assignment's source), so a change there must reach
+the site. This extension hashes those files:
 
 - the digest is a configuration value that triggers a full re-read of the
   environment when it changes (Sphinx compares it with the pickled one);
@@ -26,6 +27,8 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 STAMP_NAME = "code-digest.txt"
 WATCHED_PACKAGES = ("solutions",)
+# the assignment's committed source: the students' page reads its points
+WATCHED_FILES = ("assignments/source/hw4/hw4.md",)
 
 
 def watched_files(srcdir: Path) -> list[Path]:
@@ -38,6 +41,7 @@ def watched_files(srcdir: Path) -> list[Path]:
         for location in spec.submodule_search_locations:
             paths.extend(sorted(Path(location).rglob("*.py")))
     paths.extend(sorted((srcdir / "book").glob("*.py")))
+    paths.extend(srcdir / name for name in WATCHED_FILES if (srcdir / name).is_file())
     return paths
 
 
@@ -66,7 +70,7 @@ def refresh_execution_cache(app: Sphinx) -> None:
     if stamp.is_file() and stamp.read_text().strip() == digest:
         return
     if cache.exists():
-        LOGGER.info("solutions changed: emptying the execution cache %s", cache)
+        LOGGER.info("the chapters' code changed: emptying the execution cache %s", cache)
         shutil.rmtree(cache)
     cache.mkdir(parents=True)
     stamp.write_text(digest + "\n")

@@ -95,3 +95,19 @@ def test_the_student_edition_hides_the_answers(student_edition: Edition) -> None
 def test_the_student_edition_keeps_the_exercises(student_edition: Edition) -> None:
     for page in CHAPTERS:
         assert "Exercise" in student_edition.pages[page].text, page
+
+
+# The points fixed for the assignment (q1, q2, q3, q4, q5, q6, q7, then the total).
+ASSIGNMENT_POINTS = [2, 1, 5, 4, 2, 2, 3]
+
+
+def test_the_students_page_gives_the_points(edition: Edition) -> None:
+    table = edition.pages["book/assignment.html"].tables["tbl-points"]
+    expected = [*ASSIGNMENT_POINTS, sum(ASSIGNMENT_POINTS)]
+    assert column(table, 1) == [str(points) for points in expected]
+
+
+@pytest.mark.parametrize("name", ["hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py"])
+def test_the_students_page_links_the_released_files(edition: Edition, name: str) -> None:
+    links = edition.pages["book/assignment.html"].links
+    assert any(link.endswith(f"/{name}") for link in links)
