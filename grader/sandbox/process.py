@@ -31,6 +31,7 @@ READ_BYTES = 64 * 1024
 REAP_SECONDS = 5.0
 INFO_BYTES = 4096
 DRAIN_READS = 16
+NOT_STARTED = "the sandbox could not start"
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,10 @@ class Supervisor:
                 code: int | None = self.process.wait(timeout=REAP_SECONDS)
             except subprocess.TimeoutExpired:
                 code = None
-            self.stop("killed", describe_exit(code))
+            detail = describe_exit(code)
+            if not self.transcript.started:
+                detail = f"{NOT_STARTED} ({detail}): {self.transcript.last_error_line()}"
+            self.stop("killed", detail)
         self.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=REAP_SECONDS)

@@ -25,7 +25,7 @@ from grader.sandbox.channel import ChannelReader
 from grader.sandbox.fontcache import prepared_font_cache
 from grader.sandbox.layout import RUNNER, python_layout
 from grader.sandbox.limits import MIB, Limits
-from grader.sandbox.process import Pipes, supervise
+from grader.sandbox.process import NOT_STARTED, Pipes, supervise
 from grader.sandbox.results import SandboxResult
 from grader.sandbox.transcript import Transcript
 
@@ -101,7 +101,12 @@ def run_cells(
     font_cache = prepared_font_cache(
         layout, not unsafe, lambda cell: _font_cache_build(cell, unsafe=unsafe)
     )
-    return _run(list(cells), names, limits, files, unsafe=unsafe, font_cache=font_cache)
+    result = _run(list(cells), names, limits, files, unsafe=unsafe, font_cache=font_cache)
+    if result.problem.startswith(NOT_STARTED):
+        # No student code ran, so a second try is safe (bubblewrap can fail transiently
+        # when namespaces are being torn down under load); a second failure is reported.
+        result = _run(list(cells), names, limits, files, unsafe=unsafe, font_cache=font_cache)
+    return result
 
 
 def _font_cache_build(cell: str, *, unsafe: bool) -> str:

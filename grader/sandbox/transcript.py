@@ -70,6 +70,8 @@ class Transcript:
         }
         self.current = 0
         self.ended = False
+        self.started = False
+        """Whether the runner got as far as the first cell."""
 
     # -- events ---------------------------------------------------------------
 
@@ -89,6 +91,7 @@ class Transcript:
         if kind == "start":
             self.current = cell.index
             cell.status, cell.detail, cell.started = "killed", "did not finish", now
+            self.started = True
         elif kind == "display":
             cell.outputs.append(message["output"])
         elif kind == "done":
@@ -127,6 +130,16 @@ class Transcript:
             self._finish_streams(cell)
             cell.status, cell.detail = status, detail
             cell.seconds = now - (cell.started if cell.started is not None else now)
+
+    def last_error_line(self) -> str:
+        """The last line written to stderr so far (why bubblewrap or Python failed to start)."""
+        for cell in reversed(self.cells):
+            for output in reversed(cell.outputs):
+                if output["output_type"] == "stream" and output["name"] == "stderr":
+                    lines = output["text"].strip().splitlines()
+                    if lines:
+                        return str(lines[-1])[:500]
+        return "nothing on stderr"
 
     # -- results --------------------------------------------------------------
 

@@ -1,0 +1,114 @@
+"""Time per submission of ``grader.sandbox.run_cells``, with and without bubblewrap.
+
+Runs the code cells a student's hw4 notebook runs (the assignment's source
+notebook without its test cells, solutions filled in, plots included) and a
+numpy-only variant, one at a time and then ``--jobs`` at a time, and prints
+wall-clock seconds per submission. Run::
+
+    .venv/bin/python benchmarks/bench_sandbox.py [--runs 20] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jupytext
+
+from grader.sandbox import SandboxResult, run_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "assignments" / "source" / "hw4" / "hw4.md"
+NAMES = [
+    "STUDENT_ID",
+    "y_hat",
+    "loss",
+    "grad_per_sample",
+    "grad",
+    "theta_new",
+    "loss_new",
+    "loss_decreased",
+]
+SKIPPED = ("test_", "selfcheck")
+
+
+def notebook_cells() -> list[str]:
+    """The code cells of the assignment that a submission runs (no test cells)."""
+    notebook = jupytext.read(SOURCE)
+    return [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        and not cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith(SKIPPED)
+    ]
+
+
+def without_plots(cells: list[str]) -> list[str]:
+    """The same answers without matplotlib: the floor of a Python start plus numpy."""
+    return ["import numpy as np"] + [cell for cell in cells if "plt" not in cell]
+
+
+def timed(run: Callable[[], SandboxResult], overheads: list[float] | None = None) -> float:
+    """Wall-clock seconds of one run; ``overheads`` gets the time spent outside the cells."""
+    start = time.perf_counter()
+    result = run()
+    elapsed = time.perf_counter() - start
+    if not result.completed or any(cell.status != "ok" for cell in result.cells):
+        failed = [
+            (cell.index, cell.status, cell.detail or cell.error_name) for cell in result.cells
+        ]
+        sys.exit(f"a benchmark run did not complete: {result.problem} {failed}")
+    if overheads is not None:
+        overheads.append(elapsed - sum(cell.seconds for cell in result.cells))
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="submissions per measurement")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="parallel runs in the batch measurement"
+    )
+    args = parser.parse_args()
+    files = {"hw4_variant.py": (ROOT / "grader" / "variant.py").read_text(encoding="utf-8")}
+    full = notebook_cells()
+    notebooks = {"typical (with plots)": full, "numpy only (no pyplot)": without_plots(full)}
+    print(f"{args.runs} runs each; seconds of wall-clock time per submission")
+    header = ["median", "mean", "min", "start", "batch"]
+    print(f"{'notebook':<24} {'mode':<8}" + "".join(f"{word:>8}" for word in header))
+    for label, cells in notebooks.items():
+        for unsafe in (False, True):
+
+            def run(cells: list[str] = cells, unsafe: bool = unsafe) -> SandboxResult:
+                return run_cells(cells, names=NAMES, files=files, unsafe=unsafe)
+
+            timed(run)  # warm caches (font cache, page cache)
+            overheads: list[float] = []
+            times = [timed(run, overheads) for _ in range(args.runs)]
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.jobs) as pool:
+                list(pool.map(lambda _: timed(run), range(args.runs)))
+            batch = (time.perf_counter() - start) / args.runs
+            mode = "unsafe" if unsafe else "sandbox"
+            figures = [
+                statistics.median(times),
+                statistics.mean(times),
+                min(times),
+                statistics.median(overheads),
+                batch,
+            ]
+            print(f"{label:<24} {mode:<8}" + "".join(f"{value:8.3f}" for value in figures))
+    print("start: median time outside the cells (Python start, sandbox set-up and teardown)")
+    print(f"batch: wall-clock time of {args.runs} runs, {args.jobs} at a time, per run")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
