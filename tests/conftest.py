@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +62,41 @@ def run_nbgrader(
     return result
 
 
+def run_nbgrader_concurrently(
+    course_root: Path, *commands: Sequence[str]
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run several ``nbgrader`` commands at once (each must exit with 0); results in order.
+
+    Only for commands that do not write the same files: e.g. ``validate`` beside
+    ``autograde``, or ``generate_feedback`` beside ``export``.
+    """
+    processes = [
+        (
+            list(command),
+            subprocess.Popen(
+                [str(VENV_BIN / "nbgrader"), *command],
+                cwd=course_root,
+                env=nbgrader_environment(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
+        )
+        for command in commands
+    ]
+    results = []
+    for command, process in processes:
+        stdout, stderr = process.communicate()
+        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    for result in results:
+        if result.returncode != 0:
+            pytest.fail(
+                f"nbgrader {' '.join(result.args)} exited with {result.returncode}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+    return results
+
+
 def _cells_by_id(notebook: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     return {
         cell.metadata["nbgrader"]["grade_id"]: cell
@@ -79,6 +114,10 @@ class Course:
     def run(self, *args: str, retcode: int = 0) -> subprocess.CompletedProcess[str]:
         """Run ``nbgrader ARGS`` in the course root."""
         return run_nbgrader(self.root, *args, retcode=retcode)
+
+    def run_concurrently(self, *commands: Sequence[str]) -> list[subprocess.CompletedProcess[str]]:
+        """Run several nbgrader commands at once in the course root (see the function)."""
+        return run_nbgrader_concurrently(self.root, *commands)
 
     def path(self, stage: str, student: str | None = None) -> Path:
         """The assignment folder of a stage: source, release, submitted, autograded, feedback."""

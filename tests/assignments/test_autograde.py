@@ -1,4 +1,4 @@
-"""The nbgrader round trip on submissions built here: autograde, feedback, export.
+"""The nbgrader round trip on submissions built here: validate, autograde, feedback, export.
 
 Expected points come from the rubric (``grader.RUBRIC``: points per answer variable,
 split evenly over its components, tolerances, the error-carried-forward penalty)
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +69,14 @@ def wrong_answers(course: Course) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
-    """One autograde run over every kind of submission, then feedback and export."""
+def round_trip(
+    released_course: Course, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Course, dict[str, str]]:
+    """One autograde run over every kind of submission, then feedback and export.
+
+    ``nbgrader validate`` of the source and ``validate --invert`` of the release run
+    beside the autograde (they share no files); their outputs come back by name.
+    """
     root = tmp_path_factory.mktemp("graded") / "course"
     shutil.copytree(released_course.root, root)
     course = Course(root)
@@ -80,10 +85,26 @@ def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) ->
     course.submit(BLANK, solved=False)
     course.submit(WRONG, answers=wrong_answers(course))
     course.submit(COPYCAT, notebook_student_id="")
-    course.run("autograde", "hw4")
-    course.run("generate_feedback", "hw4")
-    course.run("export")
-    yield course
+    _, source, release = course.run_concurrently(
+        ["autograde", "hw4"],
+        ["validate", str(Path("source", "hw4", "hw4.ipynb"))],
+        ["validate", "--invert", str(Path("release", "hw4", "hw4.ipynb"))],
+    )
+    course.run_concurrently(["generate_feedback", "hw4"], ["export"])
+    return course, {"source": source.stdout, "release": release.stdout}
+
+
+@pytest.fixture(scope="module")
+def graded(round_trip: tuple[Course, dict[str, str]]) -> Course:
+    return round_trip[0]
+
+
+def test_source_notebook_passes_validation(round_trip: tuple[Course, dict[str, str]]) -> None:
+    assert "Success! Your notebook passes all the tests." in round_trip[1]["source"]
+
+
+def test_release_notebook_fails_every_test(round_trip: tuple[Course, dict[str, str]]) -> None:
+    assert "Success! The notebook does not pass any tests." in round_trip[1]["release"]
 
 
 def cell_points(course: Course, student: str) -> dict[str, tuple[float, float, bool]]:
