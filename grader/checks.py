@@ -28,25 +28,30 @@ def all_close(student: Any, expected: Any, rtol: float, atol: float) -> bool:
 
 
 def trivial_reason(
-    name: str, value: Any, y: Array, theta: Array, absurd: float, atol: float
+    name: str, value: Any, reference: Any, y: Array, theta: Array, absurd: float, atol: float
 ) -> str | None:
     """Why an answer is no basis for error-carried-forward credit, or None if it is one.
 
-    Trivial or absurd answers (all zeros, ŷ equal to y, θ′ equal to θ, a loss
-    that is not positive, huge numbers) would make every later step trivial too.
+    Trivial answers make every later step trivial: all zeros, θ′ equal to θ, a loss
+    not above ``atol``, ŷ practically equal to y (every residual ŷ − y under a tenth
+    of the reference's, or within ``atol``). A later answer that only follows from
+    a trivial one is caught where it is graded. Absurd answers (components above
+    ``absurd``) carry nothing either.
     """
     if isinstance(value, bool):
         return None
     array = np.asarray(value, dtype=float)
+    right = np.asarray(reference, dtype=float)
     squared = name in ("loss", "loss_new")  # a loss is a square: its bound is too
     if np.any(np.abs(array) > (absurd**2 if squared else absurd)):
         return "implausibly large"
+
     if squared:
-        return "not positive" if array <= atol else None
+        return "practically zero" if array <= atol else None
     if np.all(np.abs(array) <= atol):
         return "all zeros"
-    if name == "y_hat" and array.shape == y.shape and np.allclose(array, y, rtol=0, atol=atol):
-        return "equal to the targets y"
-    if name == "theta_new" and np.allclose(array, theta, rtol=0, atol=atol):
+    if name == "y_hat" and np.all(np.abs(array - y) <= np.maximum(atol, 0.1 * np.abs(right - y))):
+        return "practically equal to the targets y"
+    if name == "theta_new" and np.all(np.abs(array - theta) <= atol):
         return "equal to the old θ (no update)"
     return None

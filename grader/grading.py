@@ -166,7 +166,13 @@ class _Grader:
         if all_close(value, self.reference[name], quantity.rtol, quantity.atol):
             return None
         return trivial_reason(
-            name, value, self.y, self.theta, self.rubric.absurd_magnitude, quantity.atol
+            name,
+            value,
+            self.reference[name],
+            self.y,
+            self.theta,
+            self.rubric.absurd_magnitude,
+            quantity.atol,
         )
 
     def _tolerance(self, quantity: Quantity) -> tuple[float, float]:
@@ -200,7 +206,7 @@ class _Grader:
             return QuantityResult(name, quantity.points, quantity.points, "correct", "Correct.")
         reasons = self._follows_from_trivial(name, student, rtol, atol)
         if reasons:
-            return self._trivial(quantity, student, reasons)
+            return self._trivial(quantity, reasons)
         matches = self._matches(name, student, reference, rtol, atol)
         carried = [m for m in matches if not m.new]
         if carried:
@@ -271,11 +277,10 @@ class _Grader:
     def _misconception(
         self, quantity: Quantity, right: Array, matches: list[Match], question: str
     ) -> QuantityResult:
-        chosen = matches
         # a mistake once noted explains all its forms later on (sum in 𝓛 → sum in ∇𝓛 too)
-        explanations = (m.carried | _all_forms(m.new) for m in chosen)
+        explanations = (m.carried | _all_forms(m.new) for m in matches)
         self.trail.explanations = list(dict.fromkeys(explanations))[:MAX_EXPLANATIONS]
-        readings = list(dict.fromkeys(tuple(_tags(m.new)) for m in chosen))
+        readings = list(dict.fromkeys(tuple(_tags(m.new)) for m in matches))
         tags = tuple(dict.fromkeys(tag for reading in readings for tag in reading))
         for tag in tags:
             self.trail.noted_in.setdefault(tag, question)
@@ -336,7 +341,7 @@ class _Grader:
             return ""
         return ", ".join(f"{n} is {self.trivial[n]}" for n in trivial)
 
-    def _trivial(self, quantity: Quantity, student: Any, reasons: str) -> QuantityResult:
+    def _trivial(self, quantity: Quantity, reasons: str) -> QuantityResult:
         """A value that only follows from trivial answers earns nothing, and passes nothing on."""
         name = quantity.name
         self.trivial[name] = "consistent only with a trivial answer"

@@ -201,10 +201,17 @@ def consistent_chain(y_hat: np.ndarray, variant: Variant) -> Answers:
     return chain_from_y_hat(np.asarray(y_hat, dtype=float), variant)
 
 
-@pytest.mark.parametrize("which", ["y_hat equal to y", "y_hat all zeros", "y_hat huge"])
+TRIVIAL_Y_HAT = {
+    "y_hat equal to y": SEED[1],
+    "y_hat a hair from y": SEED[1] + np.array([0.004, -0.003]),
+    "y_hat all zeros": np.zeros(2),
+    "y_hat huge": np.array([1e9, 1e9]),
+}
+
+
+@pytest.mark.parametrize("which", list(TRIVIAL_Y_HAT))
 def test_consistency_with_a_trivial_y_hat_earns_nothing(which: str) -> None:
-    y = SEED[1]
-    y_hat = {"y_hat equal to y": y, "y_hat all zeros": np.zeros(2), "y_hat huge": [1e9, 1e9]}
+    y_hat = TRIVIAL_Y_HAT
     answers = consistent_chain(y_hat[which], SEED)
     report = grade(answers, *SEED)
     for key in ("q1", "q2", "q4", "q5"):
