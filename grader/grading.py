@@ -160,6 +160,7 @@ class _Grader:
         self.computation = Computation(self.X, self.y, self.theta, self.eta, usable)
         self.raw = Computation(self.X, self.y, self.theta, self.eta, valid)
         self.trail = _Trail()
+        self.tainted: set[str] = set()  # answers that only follow from trivial ones
 
     def _trivial_reason(self, name: str, value: Any) -> str | None:
         quantity = self.rubric.quantity(name)
@@ -270,7 +271,7 @@ class _Grader:
             origin = f"from the mistake noted {noted}"
         feedback = (
             f"Not the expected value, but it follows correctly {origin}: "
-            f"error carried forward, {_fmt(points)} of {_fmt(quantity.points)} points."
+            f"error carried forward, {_points_text(points, quantity.points)}."
         )
         return QuantityResult(quantity.name, points, quantity.points, "carried_forward", feedback)
 
@@ -339,15 +340,17 @@ class _Grader:
             return ""
         if not all_close(student, self.raw.value(name, frozenset(), given), rtol, atol):
             return ""
-        return ", ".join(f"{n} is {self.trivial[n]}" for n in trivial)
+        roots = [n for n in trivial if n not in self.tainted] or trivial
+        return ", ".join(f"{n} is {self.trivial[n]}" for n in roots)
 
     def _trivial(self, quantity: Quantity, reasons: str) -> QuantityResult:
         """A value that only follows from trivial answers earns nothing, and passes nothing on."""
         name = quantity.name
         self.trivial[name] = "consistent only with a trivial answer"
+        self.tainted.add(name)
         self.computation.given.pop(name, None)
         texts = [
-            "Not right. It is consistent with your earlier answers, but no credit is carried "
+            "Not right. It follows from your earlier answers, but no credit is carried "
             f"forward from a trivial answer ({reasons}).",
             self._large_note(name),
             HINTS[name],
@@ -361,8 +364,8 @@ class _Grader:
         return ""
 
 
-def _fmt(points: float) -> str:
-    return f"{points:g}"
+def _points_text(points: float, max_points: float) -> str:
+    return f"{points:g} of {max_points:g} point{'' if max_points == 1 else 's'}"
 
 
 def _combine(title: str, parts: tuple[QuantityResult, ...]) -> QuestionResult:

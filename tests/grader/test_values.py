@@ -181,7 +181,7 @@ near = st.sampled_from(list(RIGHT)).flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(list(RIGHT)), junk))
 def test_any_junk_gives_a_report_never_an_exception(answers: dict[str, Any]) -> None:
     report = grade(answers, *SEED)
