@@ -24,7 +24,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.sandbox.layout import RUNNER, PythonLayout
+from grader.sandbox.layout import BLOCKED_PACKAGE, PROJECT_PACKAGES, RUNNER, PythonLayout
 
 BWRAP = "/usr/bin/bwrap"
 SCRATCH = "/sandbox/scratch"
@@ -61,7 +61,7 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
         args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
     for index, site in enumerate(layout.site_dirs):
         args += ["--ro-bind", str(site), site_dir_inside(index)]
-    for hidden in layout.hidden:
+    for hidden in layout.hidden():
         places = [
             f"{site_dir_inside(index)}/{hidden.name}"
             for index, site in enumerate(layout.site_dirs)
@@ -70,7 +70,18 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
         if hidden.is_relative_to(layout.prefix):
             places.append(str(hidden))
         for place in places:
-            args += ["--tmpfs", place] if hidden.is_dir() else ["--ro-bind", "/dev/null", place]
+            if not hidden.is_dir():
+                args += ["--ro-bind", "/dev/null", place]  # cannot even be opened (nodev)
+            elif hidden.name in PROJECT_PACKAGES:
+                args += [
+                    "--tmpfs",
+                    place,
+                    "--ro-bind",
+                    str(BLOCKED_PACKAGE),
+                    f"{place}/__init__.py",
+                ]
+            else:
+                args += ["--tmpfs", place]
     return args
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 PROJECT_PACKAGES = ("grader", "solutions")
 RUNNER = Path(__file__).resolve().parent / "inside" / "runner.py"
+BLOCKED_PACKAGE = RUNNER.parent / "blocked_package.py"
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,36 @@ class PythonLayout:
     """The installation holding the standard library."""
     site_dirs: tuple[Path, ...]
     """site-packages directories with numpy and matplotlib."""
-    hidden: tuple[Path, ...]
-    """Entries of ``site_dirs`` that belong to this project and are masked."""
+
+    def hidden(self) -> tuple[Path, ...]:
+        """Entries of ``site_dirs`` that belong to this project, to be masked.
+
+        Listed afresh for every run: reinstalling the project (``make`` does it
+        when the pins change) replaces these entries while a batch may be running.
+        """
+        distributions = _project_distributions()
+        return tuple(
+            entry
+            for site in self.site_dirs
+            if site.is_dir()
+            for entry in sorted(site.iterdir())
+            if _is_project_entry(entry, distributions)
+        )
 
 
 def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _project_distributions() -> set[str]:
+@functools.cache
+def _project_distributions() -> frozenset[str]:
     providers = importlib.metadata.packages_distributions()
-    return {
+    return frozenset(
         _normalized(dist) for package in PROJECT_PACKAGES for dist in providers.get(package, [])
-    }
+    )
 
 
-def _is_project_entry(entry: Path, distributions: set[str]) -> bool:
+def _is_project_entry(entry: Path, distributions: frozenset[str]) -> bool:
     name = entry.name
     if name.startswith("__editable__") or name.endswith((".pth", ".egg-link")):
         return True
@@ -67,12 +82,4 @@ def python_layout() -> PythonLayout:
         executable = Path(sys.executable).resolve()
     paths = sysconfig.get_paths()
     site_dirs = tuple(dict.fromkeys(Path(paths[key]).resolve() for key in ("purelib", "platlib")))
-    distributions = _project_distributions()
-    hidden = tuple(
-        entry
-        for site in site_dirs
-        if site.is_dir()
-        for entry in sorted(site.iterdir())
-        if _is_project_entry(entry, distributions)
-    )
-    return PythonLayout(executable, prefix, site_dirs, hidden)
+    return PythonLayout(executable, prefix, site_dirs)

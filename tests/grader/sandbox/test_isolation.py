@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import grader
-from grader.sandbox import Limits, run_cells
+from grader.sandbox import Limits, layout, run, run_cells
 
 REPOSITORY = Path(grader.__file__).resolve().parents[1]
 PREFIX = Path(sys.base_prefix).resolve()
@@ -182,3 +182,28 @@ json.dumps = lambda *args, **kwargs: "forged"
     )
     assert fresh.values() == {"close": False, "loss": 2.0, "size": 5}
     assert not np.allclose(1.0, 2.0) and abs(-5) == 5
+
+
+def test_an_installed_copy_of_the_project_is_masked(
+    limits: Limits, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site-packages"
+    for package in ("grader", "solutions"):
+        (site / package).mkdir(parents=True)
+        (site / package / "__init__.py").write_text("ANSWER = 'secret'\n")
+    (site / "hw4_backprop-1.0.0.dist-info").mkdir()
+    (site / "hw4_backprop-1.0.0.dist-info" / "RECORD").write_text("grader/__init__.py\n")
+    real = layout.python_layout()
+    with_copy = replace(real, site_dirs=(*real.site_dirs, site))
+    monkeypatch.setattr(run, "python_layout", lambda: with_copy)
+    cell = TRY + (
+        "import os, sys\n"
+        "found = [attempt(lambda: __import__(m)) for m in ('solutions', 'grader')]\n"
+        "site = [path for path in sys.path if path.endswith('site-packages-1')][0]\n"
+        "listing = sorted(os.listdir(site))\n"
+        "contents = [sorted(os.listdir(os.path.join(site, entry))) for entry in listing]\n"
+    )
+    values = outcome(cell, limits, ["found", "listing", "contents"])
+    assert values["found"] == ["ModuleNotFoundError"] * 2
+    assert values["listing"] == ["grader", "hw4_backprop-1.0.0.dist-info", "solutions"]
+    assert values["contents"] == [["__init__.py"], [], ["__init__.py"]]
