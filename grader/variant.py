@@ -10,8 +10,8 @@ data sets from it until one keeps the homework's lesson:
 - the first gradient-descent step with the variant's η lowers the loss.
 
 An empty ID gives the homework's own numbers. This file imports only numpy and
-the standard library: ``make release`` ships a copy of it beside the student
-notebook as ``hw4_variant.py``.
+the standard library, and runs on Python 3.8+: ``make release`` ships a copy of it
+beside the student notebook as ``hw4_variant.py``.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ class Variant:
     def describe(self) -> str:
         """The numbers as a student would write them down."""
         lines = [
-            f"x{n} = ({_number(x[0])}, {_number(x[1])})    y{n} = {_number(t)}"
-            for n, (x, t) in enumerate(zip(self.X, self.y, strict=True), start=1)
+            f"x{n + 1} = ({_number(self.X[n, 0])}, {_number(self.X[n, 1])})"
+            f"    y{n + 1} = {_number(self.y[n])}"
+            for n in range(len(self.y))
         ]
         theta = ", ".join(_number(w) for w in self.theta)
         lines.append(f"theta = (w0, w1, w2, w3, w4) = ({theta})")

@@ -6,6 +6,7 @@ autograde.)
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -182,3 +183,21 @@ def test_solved_release_runs_with_numpy_and_matplotlib_only(course: Course) -> N
     assert result.returncode == 0, result.stderr
     assert "Numbers for student ID 'plainrun'" in result.stdout
     assert result.stdout.count("[ok]") == 5 and "[CHECK]" not in result.stdout
+
+
+@pytest.mark.parametrize("name", ["hw4_variant.py", "hw4_selfcheck.py"])
+def test_shipped_modules_parse_as_python_3_8(released_course: Course, name: str) -> None:
+    source = (released_course.path("release") / name).read_text()
+    ast.parse(source, feature_version=(3, 8))
+    assert "strict=" not in source  # zip(strict=...) needs Python 3.10
+
+
+@pytest.mark.parametrize("target", ["all", "book"])
+def test_make_builds_the_release(target: str) -> None:
+    planned = subprocess.run(
+        ["make", "-n", target], cwd=REPOSITORY, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    prepare = [i for i, line in enumerate(planned) if "assignments/prepare_source.py" in line]
+    release = [i for i, line in enumerate(planned) if "generate_assignment hw4 --force" in line]
+    assert len(prepare) == len(release) == 1
+    assert prepare[0] < release[0]

@@ -38,11 +38,10 @@ def check_per_sample_gradients(
 ) -> bool:
     """Each row of your grad_per_sample against finite differences of your sample_loss."""
     rows = np.asarray(grad_per_sample, dtype=float)
+    samples, targets = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     all_agree = True
-    for n, (x, target) in enumerate(
-        zip(np.asarray(X, dtype=float), np.asarray(y, dtype=float), strict=True)
-    ):
-        slopes = finite_differences(sample_loss, theta, x, target)
+    for n in range(len(targets)):
+        slopes = finite_differences(sample_loss, theta, samples[n], targets[n])
         agrees = bool(np.allclose(rows[n], slopes, rtol=1e-4, atol=1e-4))
         detail = (
             f"your gradient {np.round(rows[n], 6)}, "
