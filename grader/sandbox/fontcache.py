@@ -10,6 +10,7 @@ later sandbox, where the runner copies it into matplotlib's config directory.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ found = sorted(glob.glob(os.path.join(os.environ["MPLCONFIGDIR"], "fontlist-*.js
 print(json.dumps({os.path.basename(p): open(p, encoding="utf-8").read() for p in found}))
 """
 _lock = threading.Lock()
+_failed: set[Path] = set()
 
 
 def cache_root() -> Path:
@@ -33,9 +35,17 @@ def cache_root() -> Path:
     return Path(base) / "hw4-grader"
 
 
+def _matplotlib_version() -> str:
+    try:
+        return importlib.metadata.version("matplotlib")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
 def cache_dir(layout: PythonLayout, sandboxed: bool) -> Path:
-    """Where the font cache for this Python and this kind of run lives."""
-    key = json.dumps([str(layout.executable), [str(s) for s in layout.site_dirs], sandboxed])
+    """Where the font cache for this Python, this matplotlib and this kind of run lives."""
+    paths = [str(layout.executable), *map(str, layout.site_dirs)]
+    key = json.dumps([paths, _matplotlib_version(), sandboxed])
     return cache_root() / f"mpl-fonts-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
@@ -44,12 +54,16 @@ def prepared_font_cache(
 ) -> Path | None:
     """The directory holding the font cache, built with ``build(cell) -> stdout`` if needed.
 
-    Returns None (pyplot then builds its cache itself, slowly) if it cannot be built.
+    Returns None (pyplot then builds its cache itself, slowly) if it cannot be built;
+    a failed build is not tried again by this process.
     """
     target = cache_dir(layout, sandboxed)
     with _lock:
         if any(target.glob("fontlist-*.json")):
             return target
+        if target in _failed:
+            return None
+        _failed.add(target)
         try:
             files = json.loads(build(BUILD_CELL))
             target.mkdir(parents=True, exist_ok=True)
@@ -66,4 +80,7 @@ def prepared_font_cache(
                 os.replace(handle.name, target / name)
         except (OSError, ValueError, AttributeError):
             return None
-        return target if any(target.glob("fontlist-*.json")) else None
+        if not any(target.glob("fontlist-*.json")):
+            return None
+        _failed.discard(target)
+        return target

@@ -378,7 +378,7 @@ def main() -> None:
     confine(job)
     sys.path[:0] = ["", *job["paths"]]
     for name, text in job["files"].items():
-        with open(name, "w", encoding="utf-8") as handle:
+        with open(name, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
     prepare_matplotlib(job)
     for stream in (sys.stdout, sys.stderr):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 
 from grader.sandbox import Limits
@@ -22,3 +25,15 @@ SMALL = Limits(
 @pytest.fixture
 def limits() -> Limits:
     return SMALL
+
+
+@pytest.fixture(autouse=True, scope="package")
+def private_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh cache directory: the font cache is built as on a new machine, and ~ stays clean."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if saved is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved

@@ -196,6 +196,7 @@ def test_an_installed_copy_of_the_project_is_masked(
     real = layout.python_layout()
     with_copy = replace(real, site_dirs=(*real.site_dirs, site))
     monkeypatch.setattr(run, "python_layout", lambda: with_copy)
+    monkeypatch.setattr(run, "prepared_font_cache", lambda *args: None)  # no pyplot here
     cell = TRY + (
         "import os, sys\n"
         "found = [attempt(lambda: __import__(m)) for m in ('solutions', 'grader')]\n"

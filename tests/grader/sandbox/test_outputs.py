@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import nbformat
 
-from grader.sandbox import Limits, run_cells
+from grader.sandbox import Limits, fontcache, run_cells
+from grader.sandbox.layout import python_layout
 
 PLOT = """
 import matplotlib.pyplot as plt
@@ -118,3 +119,21 @@ def test_outputs_make_a_valid_executed_notebook(limits: Limits) -> None:
     nbformat.validate(notebook)
     assert notebook.cells[2].outputs[-1]["ename"] == "Timeout"
     assert notebook.cells[3].outputs[-1]["ename"] == "Skipped"
+
+
+def test_pyplot_starts_from_the_prepared_font_cache(limits: Limits) -> None:
+    cell = (
+        "import os, matplotlib.pyplot as plt\n"
+        "from matplotlib import font_manager\n"
+        "cached = sorted(os.listdir(os.environ['MPLCONFIGDIR']))\n"
+        "fonts = len(font_manager.fontManager.ttflist)\n"
+    )
+    result = run_cells([cell], names=["cached", "fonts"], limits=limits)
+    values = result.values()
+    assert result.cells[0].status == "ok" and result.cells[0].stderr == ""
+    assert [name for name in values["cached"] if name.startswith("fontlist-")]  # type: ignore[union-attr]
+    assert values["fonts"] > 0  # type: ignore[operator]
+    assert fontcache.cache_dir(python_layout(), sandboxed=True).is_relative_to(
+        fontcache.cache_root()
+    )
+    assert list(fontcache.cache_dir(python_layout(), sandboxed=True).glob("fontlist-*.json"))
