@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ ANSWER_CELLS = {
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+    "quiet = {'stdout': subprocess.DEVNULL, 'stderr': subprocess.DEVNULL}\n"
+    "code = subprocess.run(sys.argv[1:], **quiet).returncode\n"
     "seconds = time.perf_counter() - start\n"
     "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
     "print(code, seconds, peak)\n"
@@ -140,10 +142,47 @@ def measure(command: list[str], cwd: Path) -> tuple[int, float, int]:
     return int(output[0]), float(output[1]), int(output[2])
 
 
+def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
+    """Where one submission's sandboxed run spends its time (median of ``repeats``)."""
+    from grader.sandbox import run_cells
+
+    release = nbformat.read(root / "release" / "hw4" / "hw4.ipynb", as_version=4)
+    solved = nbformat.read(root / "submitted" / "student00" / "hw4" / "hw4.ipynb", as_version=4)
+    figure = next(c.source for c in release.cells if c.cell_type == "code")
+    code = [
+        c.source
+        for c in solved.cells
+        if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
+    ]
+    files = {
+        p.name: p.read_text() for p in (root / "release" / "hw4").iterdir() if p.suffix == ".py"
+    }
+    names = ["y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new"]
+    cases = {
+        "empty cell (bwrap + Python start)": (["pass"], False),
+        "empty cell, no sandbox": (["pass"], True),
+        "import numpy": (["import numpy"], False),
+        "import matplotlib.pyplot": (["import matplotlib.pyplot"], False),
+        "the notebook's figure cell": ([figure], False),
+        "a whole solved notebook": (code, False),
+    }
+    print("sandboxed run of one submission (median wall-clock seconds):")
+    for label, (cells, unsafe) in cases.items():
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run_cells(cells, names=names, files=files, unsafe=unsafe)
+            times.append(time.perf_counter() - start)
+        print(f"  {label:<36} {sorted(times)[len(times) // 2]:.3f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time the parts of one sandboxed run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as temporary:
         ours_root = Path(temporary) / "ours"
@@ -167,6 +206,8 @@ def main() -> int:
             f"grader grade (sandbox on): {ours:.1f} s, {n / ours:.2f} submissions/s, "
             f"peak {ours_peak / 1024:.0f} MiB (exit {code})"
         )
+        if args.breakdown:
+            sandbox_breakdown(ours_root)
         print(f"ratio: {theirs / ours:.2f}")
     return 0
 

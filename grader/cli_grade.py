@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from grader.batch.course import CourseError, CoursePaths
+from grader.batch.course_config import read_course_config
 from grader.batch.executor import make_executor
 from grader.batch.preflight import sandbox_missing_reason
 from grader.batch.runner import BatchResult, run_batch
@@ -27,13 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--zip-regex",
-        help="regular expression with a student_id group (and optionally timestamp) "
-        "matched against each path in the zip",
+        help="regular expression with a student_id group (and optionally timestamp) matched "
+        "against each path in the zip (default: the course's FileNameCollectorPlugin."
+        "named_regexp, else <student>/... or <student>_....ipynb)",
     )
     parser.add_argument(
         "--jobs",
         type=int,
-        default=os.cpu_count() or 1,
+        default=len(os.sched_getaffinity(0)),
         help="parallel sandboxes (default: all cores)",
     )
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                 paths.submitted,
                 paths.assignment,
                 f"{paths.assignment}.ipynb",
-                args.zip_regex,
+                args.zip_regex or read_course_config(paths.root).named_regexp,
             )
             print(
                 f"collected {len(collected.students)} submission(s) from {args.zip}",

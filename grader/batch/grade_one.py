@@ -29,6 +29,8 @@ class Outcome:
     cells: list[NotebookNode]
     runs: dict[int, Any] = field(default_factory=dict)
     notebook_student_id: str | None = None
+    final: bool = True
+    """False when grading itself failed: the results are written, but a rerun retries."""
 
 
 def grade_submission(submission: Submission, reference: Reference, execute: Executor) -> Outcome:

@@ -16,7 +16,9 @@ def _url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def instructor_sources(path: Path, assignment: str, notebook: str) -> dict[str, str]:
+def instructor_sources(
+    path: Path, assignment: str, notebook: str, course_id: str
+) -> dict[str, str]:
     """The source of every graded or locked cell as ``generate_assignment`` recorded it."""
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -25,7 +27,7 @@ def instructor_sources(path: Path, assignment: str, notebook: str) -> dict[str, 
             f"no gradebook at {path}: release the assignment first "
             f"(nbgrader generate_assignment {assignment})"
         )
-    with Gradebook(_url(path)) as gradebook:
+    with Gradebook(_url(path), course_id) as gradebook:
         try:
             found = gradebook.find_notebook(notebook, assignment)
         except MissingEntry as error:
@@ -36,43 +38,59 @@ def instructor_sources(path: Path, assignment: str, notebook: str) -> dict[str, 
         return {cell.name: str(cell.source) for cell in found.source_cells}
 
 
-def record_scores(
-    path: Path,
-    assignment: str,
-    student: str,
-    notebook_id: str,
-    cells: list[NotebookNode],
-    timestamp: str | None,
-) -> None:
-    """Write a student's automatic scores and comments as ``nbgrader autograde`` would.
+class GradebookWriter:
+    """One open gradebook for a whole batch; each student's scores committed on their own."""
 
-    Test cells carry their points as the result of their last output (see
-    :mod:`grader.batch.autograded_notebook`); answer cells left as released score 0,
-    edited ones await manual grading. Manual scores already given are kept.
-    """
-    from nbgrader.api import Gradebook
+    def __init__(self, path: Path, assignment: str, course_id: str) -> None:
+        from nbgrader.api import Gradebook
 
-    by_id = {gid: cell for cell in cells if (gid := grade_id(cell)) is not None}
-    with warnings.catch_warnings(), Gradebook(_url(path)) as gradebook:
-        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
-        gradebook.update_or_create_student(student)
-        extra: dict[str, Any] = {"timestamp": timestamp} if timestamp else {}
-        try:
-            gradebook.update_or_create_submission(assignment, student, **extra)
-        except ValueError:
-            gradebook.update_or_create_submission(assignment, student)
-        for name, cell in by_id.items():
-            meta = nbgrader_meta(cell)
-            if meta.get("grade"):
-                grade = gradebook.find_grade(name, notebook_id, assignment, student)
-                grade.auto_score = _auto_score(cell)
-                grade.needs_manual_grade = (
-                    grade.manual_score is not None or grade.auto_score is None
-                )
-            if is_answer_cell(cell) or meta.get("task"):
-                comment = gradebook.find_comment(name, notebook_id, assignment, student)
-                comment.auto_comment = "No response." if _unchanged(cell) else None
-        gradebook.db.commit()
+        self.assignment = assignment
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.gradebook = Gradebook(_url(path), course_id)
+
+    def __enter__(self) -> GradebookWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.gradebook.close()
+
+    def record(
+        self, student: str, notebook_id: str, cells: list[NotebookNode], timestamp: str | None
+    ) -> None:
+        """Write a student's automatic scores and comments as ``nbgrader autograde`` would.
+
+        Test cells carry their points as the result of their last output (see
+        :mod:`grader.batch.autograded_notebook`); answer cells left as released score 0,
+        edited ones await manual grading. Manual scores already given are kept.
+        """
+        gradebook, assignment = self.gradebook, self.assignment
+        by_id = {gid: cell for cell in cells if (gid := grade_id(cell)) is not None}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
+            try:
+                gradebook.update_or_create_student(student)
+                extra: dict[str, Any] = {"timestamp": timestamp} if timestamp else {}
+                try:
+                    gradebook.update_or_create_submission(assignment, student, **extra)
+                except ValueError:
+                    gradebook.db.rollback()
+                    gradebook.update_or_create_submission(assignment, student)
+                for name, cell in by_id.items():
+                    meta = nbgrader_meta(cell)
+                    if meta.get("grade"):
+                        grade = gradebook.find_grade(name, notebook_id, assignment, student)
+                        grade.auto_score = _auto_score(cell)
+                        grade.needs_manual_grade = (
+                            grade.manual_score is not None or grade.auto_score is None
+                        )
+                    if is_answer_cell(cell) or meta.get("task"):
+                        comment = gradebook.find_comment(name, notebook_id, assignment, student)
+                        comment.auto_comment = "No response." if _unchanged(cell) else None
+                gradebook.db.commit()
+            except Exception:
+                gradebook.db.rollback()
+                raise
 
 
 def _auto_score(cell: NotebookNode) -> float | None:

@@ -11,9 +11,10 @@ from typing import TextIO
 from grader import Report, grade, write_class_summary
 from grader.batch.atomic import write_text_atomic
 from grader.batch.course import CoursePaths
+from grader.batch.course_config import read_course_config
 from grader.batch.execution import Executor
 from grader.batch.grade_one import Outcome, grade_submission
-from grader.batch.gradebook import instructor_sources
+from grader.batch.gradebook import GradebookWriter, instructor_sources
 from grader.batch.grades_table import grades_csv
 from grader.batch.problems import Problem
 from grader.batch.progress import Progress
@@ -47,8 +48,9 @@ def run_batch(
 ) -> BatchResult:
     """Grade every submission of ``paths.assignment`` not already graded (all with ``force``)."""
     notebook_name = _release_notebook_name(paths)
+    course_id = read_course_config(paths.root).course_id
     sources = instructor_sources(
-        paths.gradebook, paths.assignment, notebook_name.removesuffix(".ipynb")
+        paths.gradebook, paths.assignment, notebook_name.removesuffix(".ipynb"), course_id
     )
     reference = load_reference(paths, sources)
     submissions, refused = find_submissions(paths.submitted, paths.assignment)
@@ -66,7 +68,10 @@ def run_batch(
             result.records[submission.student] = done
             result.resumed.append(submission.student)
             progress.advance(submission.student, "already graded")
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with (
+        GradebookWriter(paths.gradebook, paths.assignment, course_id) as gradebook,
+        ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
+    ):
         futures: dict[Future[Outcome], tuple[Submission, str]] = {
             pool.submit(grade_submission, submission, reference, execute): (submission, digest)
             for submission, digest in todo
@@ -75,7 +80,9 @@ def run_batch(
             submission, digest = futures[future]
             outcome = _outcome_or_crash(future, submission)
             try:
-                record = store(paths, submission, outcome, digest, reference.notebook_name)
+                record = store(
+                    paths, submission, outcome, digest, reference.notebook_name, gradebook
+                )
             except Exception as error:  # one student's write never stops the batch
                 result.store_errors[submission.student] = f"{type(error).__name__}: {error}"
                 progress.advance(submission.student, f"NOT SAVED: {error}")
@@ -106,5 +113,7 @@ def _outcome_or_crash(future: Future[Outcome], submission: Submission) -> Outcom
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         variant = make_variant(submission.student)
         report: Report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
-        problem = Problem("grader-error", f"grading this submission failed ({last}); scored 0")
-        return Outcome(submission.student, report, [problem], [])
+        message = f"grading this submission failed ({last}); scored 0 until a rerun succeeds"
+        return Outcome(
+            submission.student, report, [Problem("grader-error", message)], [], final=False
+        )

@@ -8,7 +8,7 @@ from grader.batch.autograded_notebook import build_notebook
 from grader.batch.course import CoursePaths
 from grader.batch.feedback_page import feedback_page
 from grader.batch.grade_one import Outcome
-from grader.batch.gradebook import record_scores
+from grader.batch.gradebook import GradebookWriter
 from grader.batch.gradescope import results_json
 from grader.batch.record import MARKER_NAME, RECORD_NAME, Record
 from grader.batch.submission import Submission
@@ -20,7 +20,7 @@ def store(
     outcome: Outcome,
     digest: str,
     notebook_name: str,
-    use_gradebook: bool = True,
+    gradebook: GradebookWriter,
 ) -> Record:
     """Write notebook, feedback page, results.json, gradebook scores, record, then the marker."""
     record = Record(outcome.student, outcome.report, tuple(outcome.problems), digest)
@@ -32,15 +32,13 @@ def store(
     page = feedback_page(outcome.report, outcome.student, outcome.problems)
     write_text_atomic(folder / "feedback.html", page)
     write_text_atomic(folder / "results.json", results_json(record))
-    if use_gradebook:
-        record_scores(
-            paths.gradebook,
-            paths.assignment,
-            outcome.student,
-            notebook_name.removesuffix(".ipynb"),
-            list(notebook.cells),
-            submission.timestamp(),
-        )
+    gradebook.record(
+        outcome.student,
+        notebook_name.removesuffix(".ipynb"),
+        list(notebook.cells),
+        submission.timestamp(),
+    )
     write_text_atomic(folder / RECORD_NAME, record.to_json())
-    write_text_atomic(marker, digest + "\n")
+    if outcome.final:
+        write_text_atomic(marker, digest + "\n")
     return record
