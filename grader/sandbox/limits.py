@@ -23,12 +23,15 @@ class Limits:
     """Wall-clock time the whole run may take, Python start included."""
     cpu_seconds: int = 60
     """CPU seconds of the sandboxed Python (RLIMIT_CPU; SIGKILL one second later)."""
-    memory_bytes: int = 1024 * MIB
-    """Address space of each process (RLIMIT_AS); importing pyplot needs about 300 MiB."""
+    memory_bytes: int = 512 * MIB
+    """Address space of each process (RLIMIT_AS); importing pyplot needs about 300 MiB.
+
+    A run may use up to ``processes`` × ``memory_bytes`` in all (4 GiB by default)."""
     file_size_bytes: int = 16 * MIB
     """Largest file a process may write (RLIMIT_FSIZE)."""
-    processes: int = 16
-    """Processes and threads of the sandbox's user (RLIMIT_NPROC)."""
+    processes: int = 8
+    """Processes and threads of the sandbox's own user (RLIMIT_NPROC); numpy runs with one
+    BLAS thread, so a notebook needs one."""
     open_files: int = 64
     """Open file descriptors per process (RLIMIT_NOFILE)."""
     scratch_bytes: int = 64 * MIB
