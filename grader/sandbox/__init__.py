@@ -14,7 +14,9 @@ The one entry point::
 raises ``SandboxUnavailable`` (with the reason) when bubblewrap is missing or
 cannot create namespaces and ``unsafe`` is False, ``TypeError`` or
 ``ValueError`` for malformed arguments, and nothing else: whatever the cells do
-is reported in the result.
+is reported in the result. ``check_bwrap()`` raises the same error without
+running anything (for a command's preflight). It is safe to call ``run_cells``
+from several threads or processes at once; runs share nothing.
 
 * Each call starts one Python (not a Jupyter kernel) inside bubblewrap: no
   network, read-only system, only the Python installation and site-packages
@@ -22,12 +24,14 @@ is reported in the result.
   size-capped tmpfs as working directory (``files`` are written there, e.g.
   ``{"hw4_variant.py": source}``), setrlimit limits, and an unprivileged user
   of its own. Time limits are enforced from outside; see :class:`Limits`.
+  When a run ends, every process it started is gone.
 * Cells share one namespace and run in order, like a notebook kernel. A cell
   that raises (a syntax error, ``sys.exit()``, a ``MemoryError``...) is
   recorded as ``error`` and the next cells still run, as nbgrader's autograde
   does. A cell that times out or kills the process (``os._exit``, a signal)
   ends the run: its later cells are ``skipped``. IPython magics and shell
-  escapes (``%matplotlib inline``, ``!pip ...``) are not run.
+  escapes (``%matplotlib inline``, ``!pip ...``) are not run. ``input()``
+  raises ``EOFError``; ``display(obj)`` works for figures and plain text.
 * ``SandboxResult.cells[i]`` gives status, stdout, stderr, error and nbformat
   outputs (matplotlib figures as ``image/png`` ``display_data``, as the inline
   backend shows them; ``CellResult.notebook_outputs()`` for the executed notebook).
@@ -36,6 +40,24 @@ is reported in the result.
   numpy arrays and scalars converted; NaN and infinities as real floats), or
   status ``missing`` / ``unsupported`` (detail: ``"unsupported type T"``) /
   ``unavailable``. ``SandboxResult.values()`` keeps only the ``ok`` ones.
+  Values read back are limited in size (``MAX_LEAVES`` numbers, ``MAX_STRING``
+  characters, see :mod:`grader.sandbox.inside.runner`).
+* ``SandboxResult.problem`` says in words what ended a run early (a time limit,
+  ``the Python process exited with code 0``, ``the sandbox could not start
+  (...): bwrap: ...``, ``the result channel was corrupted: ...``); it is empty
+  when every cell ran. A sandbox that fails to start is retried once.
+
+Example::
+
+    result = run_cells(
+        sources,
+        names=["y_hat", "loss", "STUDENT_ID"],
+        limits=Limits(cell_seconds=10),
+        files={"hw4_variant.py": variant_source},
+    )
+    for cell in result.cells:
+        notebook_cell.outputs = cell.notebook_outputs(execution_count=...)
+    answers = result.values()            # {"y_hat": [..., ...], "loss": ..., ...}
 
 Trust: the values come back over a channel the student's code could forge; see
 :mod:`grader.sandbox.channel` for why that can only claim numbers the student

@@ -13,6 +13,24 @@ Run as root, bubblewrap keeps only the capabilities the runner needs to drop
 to a user of its own (``CAP_SETUID``, ``CAP_SETGID``, ``CAP_CHOWN``); the
 runner drops them all before any student code runs. Run as another user,
 bubblewrap uses an unprivileged user namespace and the process keeps that user.
+
+What bubblewrap does as root, found by trying it (bubblewrap 0.8):
+
+* It keeps all capabilities unless told otherwise (``--cap-drop ALL``), and the
+  bounding set stays full; ``no_new_privs`` is set and every bind mount is
+  ``nosuid``, so a dropped capability cannot come back through a setuid file.
+* RLIMIT_NPROC does not apply to root, and a user namespace created by root
+  maps the sandbox to root again, so the runner switches to a user id of its
+  own (one per run) with ``setresuid``: the process limit then counts only
+  that run's processes, and the caps are gone.
+* Missing parents of a mount point are created with the host directory's mode:
+  ``/root`` (0700 on the host) would lock the sandbox user out of a Python
+  installed below it, hence ``--perms 0755 --dir`` for each parent.
+* ``/dev/null`` bound over a file masks it completely: the mount is ``nodev``,
+  so opening it fails with a permission error.
+* Killing bubblewrap itself orphans the namespace's init, so the parent kills
+  the init instead (its pid comes from ``--info-fd``) and waits for bubblewrap,
+  which exits only after every process of the namespace is gone.
 """
 
 from __future__ import annotations
