@@ -9,7 +9,7 @@ from nbformat import NotebookNode
 
 from grader import Report, grade
 from grader.batch.execution import ANSWER_NAMES, STUDENT_ID_NAME, Execution, Executor
-from grader.batch.locked_cells import Aligned, align
+from grader.batch.locked_cells import Aligned, align, is_locked_cell
 from grader.batch.notebook_read import read_submission
 from grader.batch.problems import Problem
 from grader.batch.reference import Reference
@@ -71,6 +71,10 @@ def _run_salvaging(
     number = [where[id(cell)] for cell in code]
     skipped: set[int] = set()
     execution = execute([c.source for c in code], _names(), reference.support_files)
+    if any(is_locked_cell(code[i]) for i in execution.failed_cells()):
+        # The instructor's own cell timed out or died: most likely a busy machine, so
+        # run once more before blaming (and skipping) anything.
+        execution = execute([c.source for c in code], _names(), reference.support_files)
     for _ in range(MAX_RETRIES):
         failed = [i for i in execution.failed_cells() if i not in skipped]
         if not failed or all(name in execution.values for name in ANSWER_NAMES):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import REPOSITORY, nbgrader_environment
 
-TEST_LIMITS = ("--cell-timeout", "3", "--notebook-timeout", "40", "--memory-mb", "768")
+TEST_LIMITS = ("--cell-timeout", "6", "--notebook-timeout", "40", "--memory-mb", "768")
 
 
 def grade_command(course: Path, *extra: str) -> list[str]:

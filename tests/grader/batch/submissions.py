@@ -120,6 +120,24 @@ def _duplicate_variant(notebook: Notebook) -> Notebook:
     return notebook
 
 
+def _tampered_variant_file(
+    course: Path, release: Notebook, solved: Notebook, env: dict[str, str]
+) -> None:
+    """Solved code, beside a ``hw4_variant.py`` that hands out the seed's numbers."""
+    _solved(lambda notebook: notebook)(course, release, solved, env)
+    fake = (
+        "import numpy as np\n"
+        "class _V:\n"
+        "    X = np.array([[2.0, 1.0], [-3.0, 2.0]]); y = np.array([1.3, 1.9])\n"
+        "    theta = np.array([1.0, 1.0, 0.0, 1.0, 0.0]); eta = 0.01\n"
+        "    def describe(self):\n"
+        "        return 'seed'\n"
+        "def make_variant(student_id):\n"
+        "    return _V()\n"
+    )
+    (course / "submitted" / env["student"] / "hw4" / "hw4_variant.py").write_text(fake)
+
+
 def _edit_test(notebook: Notebook) -> Notebook:
     notebook["cells"][cell_index(notebook, "test_q1")]["source"] = "y_hat = 'from a test cell'"
     return notebook
@@ -292,6 +310,7 @@ BAD_INPUTS = (
     Case("variant-deleted", _solved(_delete_variant), problems=("locked-cell-deleted",)),
     Case("variant-duplicated", _solved(_duplicate_variant), problems=("cell-duplicated",)),
     Case("test-edited", _solved(_edit_test), problems=("test-cell-edited",)),
+    Case("variant-file-tampered", _tampered_variant_file),
     Case("enormous-output", _write_raw(_huge_outputs)),
     Case("id-mismatch", _write_raw(_mismatch), problems=("student-id-mismatch",)),
     Case(

@@ -21,7 +21,7 @@ from .run_command import grade_rows, kill_group, run_grade, start_grade
 
 pytestmark = pytest.mark.slow
 
-STUDENTS = ("ada", "bo", "cy", "di", "ed")
+STUDENTS = ("ada", "bo", "cy", "di")
 WRONG_Q5 = "cy"
 
 
