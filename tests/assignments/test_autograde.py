@@ -9,8 +9,10 @@ reference package ``solutions``.
 from __future__ import annotations
 
 import csv
+import getpass
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from nbgrader.api import Gradebook
 import solutions
 from grader import RUBRIC
 from grader.variant import make_variant
-from tests.conftest import Course
+from tests.conftest import Course, run_nbgrader
 
 pytestmark = pytest.mark.slow
 
@@ -85,13 +87,36 @@ def round_trip(
     course.submit(BLANK, solved=False)
     course.submit(WRONG, answers=wrong_answers(course))
     course.submit(COPYCAT, notebook_student_id="")
-    _, source, release = course.run_concurrently(
-        ["autograde", "hw4"],
-        ["validate", str(Path("source", "hw4", "hw4.ipynb"))],
-        ["validate", "--invert", str(Path("release", "hw4", "hw4.ipynb"))],
-    )
-    course.run_concurrently(["generate_feedback", "hw4"], ["export"])
-    return course, {"source": source.stdout, "release": release.stdout}
+    exchange_root = tmp_path_factory.mktemp("exchange") / "course"
+    shutil.copytree(released_course.root, exchange_root)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        exchange = pool.submit(exchange_round_trip, Course(exchange_root), exchange_root.parent)
+        _, source, release = course.run_concurrently(
+            ["autograde", "hw4"],
+            ["validate", str(Path("source", "hw4", "hw4.ipynb"))],
+            ["validate", "--invert", str(Path("release", "hw4", "hw4.ipynb"))],
+        )
+        course.run_concurrently(["generate_feedback", "hw4"], ["export"])
+        collected = exchange.result()
+    return course, {"source": source.stdout, "release": release.stdout, "collected": collected}
+
+
+def exchange_round_trip(course: Course, home: Path) -> str:
+    """release_assignment, a student's fetch_assignment and submit, then collect.
+
+    The student works in ``home`` and reaches the exchange (inside the course root,
+    as ``nbgrader_config.py`` sets it) through command-line options only.
+    Returns the path of the collected submission.
+    """
+    course.run("release_assignment", "hw4")
+    student = [
+        f"--Exchange.root={course.root / 'exchange'}",
+        f"--CourseDirectory.course_id={course_id(course)}",
+    ]
+    run_nbgrader(home, "fetch_assignment", "hw4", *student)
+    run_nbgrader(home, "submit", "hw4", *student)
+    course.run("collect", "hw4")
+    return str(course.path("submitted", getpass.getuser()))
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +132,27 @@ def test_release_notebook_fails_every_test(round_trip: tuple[Course, dict[str, s
     assert "Success! The notebook does not pass any tests." in round_trip[1]["release"]
 
 
+def test_exchange_inside_the_course_carries_a_submission(
+    round_trip: tuple[Course, dict[str, str]],
+) -> None:
+    collected = Path(round_trip[1]["collected"])
+    course_root = collected.parents[2]
+    release = course_root / "release" / "hw4"
+    assert (course_root / "exchange" / course_id(Course(course_root)) / "outbound" / "hw4").is_dir()
+    for name in ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py"):
+        assert (collected / name).read_bytes() == (release / name).read_bytes()
+
+
+def course_id(course: Course) -> str:
+    """The course id set in the course's nbgrader_config.py."""
+    match = re.search(r'course_id = "([^"]+)"', (course.root / "nbgrader_config.py").read_text())
+    assert match
+    return match.group(1)
+
+
 def cell_points(course: Course, student: str) -> dict[str, tuple[float, float, bool]]:
     """(score, max score, needs manual grade) of a student's graded cells, from the gradebook."""
-    config = (course.root / "nbgrader_config.py").read_text()
-    match = re.search(r'course_id = "([^"]+)"', config)
-    assert match
-    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", match.group(1)) as gradebook:
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course_id(course)) as gradebook:
         submission = gradebook.find_submission_notebook("hw4", "hw4", student)
         return {
             grade.name: (float(grade.score), float(grade.max_score), grade.needs_manual_grade)
