@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -103,7 +104,7 @@ def test_same_id_same_numbers_in_another_process(variants: dict[str, Variant]) -
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
         cwd=VARIANT_SOURCE.parents[1],
     )
     alice = variants["alice"]
