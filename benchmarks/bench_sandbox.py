@@ -36,6 +36,12 @@ NAMES = [
     "loss_decreased",
 ]
 SKIPPED = ("test_", "selfcheck")
+CPU_NAME = "bench_cpu_seconds"
+CPU_CELL = f"""
+import resource as _resource
+_usage = _resource.getrusage(_resource.RUSAGE_SELF)
+{CPU_NAME} = _usage.ru_utime + _usage.ru_stime
+"""
 
 
 def notebook_cells() -> list[str]:
@@ -54,11 +60,18 @@ def without_plots(cells: list[str]) -> list[str]:
     return ["import numpy as np"] + [cell for cell in cells if "plt" not in cell]
 
 
-def timed(run: Callable[[], SandboxResult], overheads: list[float] | None = None) -> float:
-    """Wall-clock seconds of one run; ``overheads`` gets the time spent outside the cells."""
+def timed(
+    run: Callable[[], SandboxResult],
+    overheads: list[float] | None = None,
+    cpu: list[float] | None = None,
+) -> float:
+    """Wall-clock seconds of one run; ``overheads`` gets the time spent outside the cells,
+    ``cpu`` the CPU seconds of the sandboxed Python (read by its last cell)."""
     start = time.perf_counter()
     result = run()
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(float(result.values()[CPU_NAME]))  # type: ignore[arg-type]
     if not result.completed or any(cell.status != "ok" for cell in result.cells):
         failed = [
             (cell.index, cell.status, cell.detail or cell.error_name) for cell in result.cells
@@ -80,17 +93,20 @@ def main() -> int:
     full = notebook_cells()
     notebooks = {"typical (with plots)": full, "numpy only (no pyplot)": without_plots(full)}
     print(f"{args.runs} runs each; seconds of wall-clock time per submission")
-    header = ["median", "mean", "min", "start", "batch"]
+    header = ["median", "mean", "min", "start", "cpu", "batch"]
     print(f"{'notebook':<24} {'mode':<8}" + "".join(f"{word:>8}" for word in header))
     for label, cells in notebooks.items():
         for unsafe in (False, True):
 
             def run(cells: list[str] = cells, unsafe: bool = unsafe) -> SandboxResult:
-                return run_cells(cells, names=NAMES, files=files, unsafe=unsafe)
+                return run_cells(
+                    [*cells, CPU_CELL], names=[*NAMES, CPU_NAME], files=files, unsafe=unsafe
+                )
 
             timed(run)  # warm caches (font cache, page cache)
             overheads: list[float] = []
-            times = [timed(run, overheads) for _ in range(args.runs)]
+            cpu: list[float] = []
+            times = [timed(run, overheads, cpu) for _ in range(args.runs)]
             start = time.perf_counter()
             with ThreadPoolExecutor(args.jobs) as pool:
                 list(pool.map(lambda _: timed(run), range(args.runs)))
@@ -101,10 +117,13 @@ def main() -> int:
                 statistics.mean(times),
                 min(times),
                 statistics.median(overheads),
+                statistics.median(cpu),
                 batch,
             ]
             print(f"{label:<24} {mode:<8}" + "".join(f"{value:8.3f}" for value in figures))
     print("start: median time outside the cells (Python start, sandbox set-up and teardown)")
+    print("cpu: median CPU seconds (user + system) of the sandboxed Python; on N free cores")
+    print("     a batch needs about cpu / N seconds per submission, whatever the load")
     print(f"batch: wall-clock time of {args.runs} runs, {args.jobs} at a time, per run")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     return 0

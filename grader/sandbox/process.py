@@ -29,6 +29,7 @@ from grader.sandbox.transcript import Transcript
 
 READ_BYTES = 64 * 1024
 REAP_SECONDS = 5.0
+EXIT_SECONDS = 1.0
 INFO_BYTES = 4096
 DRAIN_READS = 16
 NOT_STARTED = "the sandbox could not start"
@@ -215,6 +216,8 @@ class Supervisor:
             self.stop("killed", f"the result channel was corrupted: {violation}")
         if self.transcript.ended:
             self.drain_streams()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=EXIT_SECONDS)  # the runner exits right after "end"
         elif not self.problem:
             try:
                 code: int | None = self.process.wait(timeout=REAP_SECONDS)
