@@ -6,7 +6,11 @@ Every run keeps what finished before the fault, and the parent is never hurt.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -218,3 +222,40 @@ def test_a_failing_run_does_not_affect_the_next_one(limits: Limits) -> None:
     run_cells(["import os\nos._exit(1)\n"], names=[], limits=limits)
     result = run_cells([QUICK], names=["x"], limits=limits)
     assert result.values() == {"x": 1} and os.getpid() > 0
+
+
+def test_killing_the_grader_kills_its_sandboxes() -> None:
+    marker = f"orphan-{uuid.uuid4()}"
+    script = f"""
+import sys
+from grader.sandbox import run_cells
+cell = '''
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    forever = "import time\\\\nwhile True: time.sleep(1)"
+    os.execv(sys.executable, [sys.executable, "-c", forever, "{marker}"])
+while True:
+    pass
+'''
+run_cells([cell], names=[])
+"""
+    grader_process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert wait_until(lambda: bool(host_processes_with(marker)))
+    finally:
+        grader_process.kill()
+        grader_process.wait()
+    assert wait_until(lambda: not host_processes_with(marker))
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
