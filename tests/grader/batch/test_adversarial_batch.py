@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 from nbgrader.utils import determine_grade
 
 from grader import RUBRIC
@@ -153,3 +154,16 @@ def test_nbgrader_reads_the_gradebook(graded: Graded) -> None:
         exported = {row["student_id"]: row for row in csv.DictReader(handle)}
     for case in CASES:
         assert float(exported[case.student]["raw_score"]) == sum(case.expected.values())
+
+
+def test_the_gradebook_leaves_q3_and_q7_to_formgrader(graded: Graded) -> None:
+    def grade(cell: str, student: str) -> tuple[float | None, bool]:
+        found = gradebook.find_grade(cell, "hw4", "hw4", student)
+        return found.auto_score, found.needs_manual_grade
+
+    with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gradebook:
+        for cell in ("answer_q3", "answer_q7"):
+            assert grade(cell, "correct-code") == (None, True)  # answered: a person grades it
+            assert grade(cell, "id-mismatch") == (0, False)  # left as released: nothing to grade
+        assert grade("test_q4", "network") == (0, False)
+        assert grade("test_q4", "correct-code") == (RUBRIC.max_points("q4"), False)
