@@ -39,7 +39,7 @@ def make_executor(
     def execute(
         sources: Sequence[str], names: Sequence[str], files: Mapping[str, bytes]
     ) -> Execution:
-        texts = {name: data.decode("utf-8", errors="replace") for name, data in files.items()}
+        texts = {name: text for name, data in files.items() if (text := _text(data)) is not None}
         result = run_cells(sources, names=names, limits=limits, files=texts, unsafe=not sandboxed)
         return to_execution(result)
 
@@ -63,3 +63,11 @@ def to_execution(result: SandboxResult) -> Execution:
         if answer.status != "ok"
     }
     return Execution(cells, dict(result.values()), errors, result.problem or None)
+
+
+def _text(data: bytes) -> str | None:
+    """A support file's text; binary files are not passed to the sandbox."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

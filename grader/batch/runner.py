@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -16,6 +15,7 @@ from grader.batch.execution import Executor
 from grader.batch.grade_one import Outcome, grade_submission
 from grader.batch.gradebook import GradebookWriter, instructor_sources
 from grader.batch.grades_table import grades_csv
+from grader.batch.lock import exclusive_run
 from grader.batch.problems import Problem
 from grader.batch.progress import Progress
 from grader.batch.record import Record, completed_record
@@ -44,9 +44,19 @@ def run_batch(
     jobs: int,
     force: bool = False,
     stream: TextIO | None = None,
-    on_graded: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``paths.assignment`` not already graded (all with ``force``)."""
+    with exclusive_run(paths.reports):
+        return _run_batch(paths, execute, jobs, force, stream)
+
+
+def _run_batch(
+    paths: CoursePaths,
+    execute: Executor,
+    jobs: int,
+    force: bool,
+    stream: TextIO | None,
+) -> BatchResult:
     notebook_name = _release_notebook_name(paths)
     course_id = read_course_config(paths.root).course_id
     sources = instructor_sources(
@@ -90,8 +100,6 @@ def run_batch(
             result.records[submission.student] = record
             result.graded.append(submission.student)
             progress.advance(submission.student, record.status)
-            if on_graded is not None:
-                on_graded(submission.student)
     write_text_atomic(paths.grades_csv, grades_csv(list(result.records.values()), QUESTIONS))
     reports = {student: result.records[student].report for student in sorted(result.records)}
     if reports:

@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 from grader import RUBRIC
-from grader.batch.course import CoursePaths
+from grader.batch.course import CourseError, CoursePaths
 from grader.batch.execution import CellRun, Execution
+from grader.batch.lock import exclusive_run
 from grader.batch.runner import BatchResult, run_batch
 from tests.conftest import Course
 
@@ -110,3 +111,9 @@ def test_a_timeout_in_a_locked_cell_is_retried_before_anything_is_skipped(
     assert record["status"] == "ok"
     assert record["report"]["questions"]["q1"]["points"] == RUBRIC.max_points("q1")
     assert executor.runs[:2] == ["amy", "amy"]
+
+
+def test_a_second_run_at_the_same_time_is_refused(paths: CoursePaths) -> None:
+    with exclusive_run(paths.reports), pytest.raises(CourseError, match="another grading run"):
+        batch(paths, StandIn(failing=set()))
+    assert not paths.grades_csv.exists()
