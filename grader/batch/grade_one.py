@@ -8,7 +8,13 @@ from typing import Any
 from nbformat import NotebookNode
 
 from grader import Report, grade
-from grader.batch.execution import ANSWER_NAMES, STUDENT_ID_NAME, Execution, Executor
+from grader.batch.execution import (
+    ANSWER_NAMES,
+    STUDENT_ID_NAME,
+    CellRun,
+    Execution,
+    Executor,
+)
 from grader.batch.locked_cells import Aligned, align, is_locked_cell
 from grader.batch.notebook_read import read_submission
 from grader.batch.problems import Problem
@@ -27,7 +33,7 @@ class Outcome:
     report: Report
     problems: list[Problem]
     cells: list[NotebookNode]
-    runs: dict[int, Any] = field(default_factory=dict)
+    runs: dict[int, CellRun] = field(default_factory=dict)
     notebook_student_id: str | None = None
     final: bool = True
     """False when grading itself failed: the results are written, but a rerun retries."""
@@ -134,7 +140,7 @@ def _judge(
     """The verdict, computed here against the student's own variant, never in the sandbox."""
     variant = make_variant(student)
     report = grade(values, variant.X, variant.y, variant.theta, variant.eta)
-    runs: dict[int, Any] = {}
+    runs: dict[int, CellRun] = {}
     if execution is not None:
         to_run = {id(c) for c in aligned.code_to_run()}
         code_positions = [i for i, c in enumerate(aligned.cells) if id(c) in to_run]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 import solutions
 from grader.variant import make_variant
@@ -90,15 +88,12 @@ def filled(
     answers: Mapping[str, Any] | None = None,
     names: Mapping[str, str] | None = None,
     notebook_id: str | None = None,
-    overrides: Mapping[str, str] | None = None,
 ) -> Notebook:
     """The release with the student's ID and answers typed in."""
     notebook = copy.deepcopy(release)
     sources = answer_sources(answers or reference_answers(student), names)
-    sources["student_id"] = f"STUDENT_ID = {student if notebook_id is None else notebook_id!r}"
-    if notebook_id is None:
-        sources["student_id"] = f"STUDENT_ID = {student!r}"
-    sources.update(overrides or {})
+    shown = student if notebook_id is None else notebook_id
+    sources["student_id"] = f"STUDENT_ID = {shown!r}"
     for grade_id, source in sources.items():
         notebook["cells"][cell_index(notebook, grade_id)]["source"] = source
     return notebook
@@ -123,11 +118,3 @@ def write(course: Path, student: str, content: bytes | Notebook, name: str = "hw
 def garbage(answers: Mapping[str, Any], *names: str) -> dict[str, Any]:
     """``answers`` with the named values replaced by text that can never score."""
     return {key: ("blocked" if key in names else value) for key, value in answers.items()}
-
-
-Transform = Callable[[Notebook], Notebook]
-
-
-def close(a: Any, b: Any) -> bool:
-    """Numbers equal up to rounding."""
-    return bool(np.allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -38,7 +38,6 @@ class Case:
     make: Callable[[Path, Notebook, Notebook, dict[str, str]], None]
     lost: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
-    forbidden_text: tuple[str, ...] = field(default=())
 
     @property
     def expected(self) -> dict[str, float]:
