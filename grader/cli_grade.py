@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from grader.batch.course import CourseError, CoursePaths
-from grader.batch.course_config import read_course_config
+from grader.batch.course_config import configured_named_regexp
 from grader.batch.executor import make_executor
 from grader.batch.preflight import sandbox_missing_reason
 from grader.batch.runner import BatchResult, run_batch
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                 paths.submitted,
                 paths.assignment,
                 f"{paths.assignment}.ipynb",
-                args.zip_regex or read_course_config(paths.root).named_regexp,
+                args.zip_regex or configured_named_regexp(paths.root),
             )
             print(
                 f"collected {len(collected.students)} submission(s) from {args.zip}",

@@ -1,34 +1,47 @@
-"""The few settings of the course's ``nbgrader_config.py`` that the batch honours."""
+"""The course settings the batch honours, read without running the instructor's config file.
+
+The course id is the one ``nbgrader generate_assignment`` recorded for the assignment in
+the gradebook; the zip collector's ``named_regexp`` is taken from ``nbgrader_config.py``
+when it is set there as a plain string (``c.FileNameCollectorPlugin.named_regexp = r"..."``).
+Loading the config file the way nbgrader does would import nbconvert: seconds per run.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+import sqlite3
 from pathlib import Path
-
-from grader.batch.course import CourseError
 
 CONFIG_NAME = "nbgrader_config.py"
 DEFAULT_COURSE_ID = "default_course"
 
 
-@dataclass(frozen=True)
-class CourseConfig:
-    """nbgrader's course id (the gradebook's course) and the zip collector's file-name regexp."""
-
-    course_id: str = DEFAULT_COURSE_ID
-    named_regexp: str | None = None
-
-
-def read_course_config(root: Path) -> CourseConfig:
-    """Load ``nbgrader_config.py`` from the course root the way nbgrader does (traitlets)."""
-    if not (root / CONFIG_NAME).is_file():
-        return CourseConfig()
-    from traitlets.config.loader import PyFileConfigLoader
-
+def gradebook_course_id(gradebook: Path, assignment: str) -> str:
+    """The course id stored with ``assignment`` in the gradebook (nbgrader's default if none)."""
     try:
-        config = PyFileConfigLoader(CONFIG_NAME, path=str(root)).load_config()
-    except Exception as error:  # the file is the instructor's Python: anything may fail
-        raise CourseError(f"cannot load {root / CONFIG_NAME}: {error}") from error
-    course_id = config.CourseDirectory.get("course_id", DEFAULT_COURSE_ID)
-    regexp = config.FileNameCollectorPlugin.get("named_regexp") or None
-    return CourseConfig(str(course_id), str(regexp) if regexp else None)
+        with sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True) as connection:
+            row = connection.execute(
+                "SELECT course_id FROM assignment WHERE name = ?", (assignment,)
+            ).fetchone()
+    except sqlite3.Error:
+        return DEFAULT_COURSE_ID
+    return str(row[0]) if row and row[0] else DEFAULT_COURSE_ID
+
+
+def configured_named_regexp(root: Path) -> str | None:
+    """``c.FileNameCollectorPlugin.named_regexp`` from the course's config, if a literal string."""
+    try:
+        tree = ast.parse((root / CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    found: str | None = None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and ast.unparse(node.targets[0]) == "c.FileNameCollectorPlugin.named_regexp"
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            found = node.value.value or None
+    return found

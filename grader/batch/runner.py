@@ -10,7 +10,7 @@ from typing import TextIO
 from grader import Report, grade, write_class_summary
 from grader.batch.atomic import write_text_atomic
 from grader.batch.course import CoursePaths
-from grader.batch.course_config import read_course_config
+from grader.batch.course_config import gradebook_course_id
 from grader.batch.execution import Executor
 from grader.batch.grade_one import Outcome, grade_submission
 from grader.batch.gradebook import GradebookWriter, instructor_sources
@@ -58,7 +58,7 @@ def _run_batch(
     stream: TextIO | None,
 ) -> BatchResult:
     notebook_name = _release_notebook_name(paths)
-    course_id = read_course_config(paths.root).course_id
+    course_id = gradebook_course_id(paths.gradebook, paths.assignment)
     sources = instructor_sources(
         paths.gradebook, paths.assignment, notebook_name.removesuffix(".ipynb"), course_id
     )
