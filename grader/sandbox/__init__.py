@@ -28,8 +28,10 @@ from several threads or processes at once; runs share nothing.
 * Cells share one namespace and run in order, like a notebook kernel. A cell
   that raises (a syntax error, ``sys.exit()``, a ``MemoryError``...) is
   recorded as ``error`` and the next cells still run, as nbgrader's autograde
-  does. A cell that times out or kills the process (``os._exit``, a signal)
-  ends the run: its later cells are ``skipped``. IPython magics and shell
+  does. A cell that runs past ``Limits.cell_seconds`` is interrupted (status
+  ``timeout``) and the next cells run too, as after nbgrader's kernel
+  interrupt. A cell that does not stop when interrupted, or kills the process
+  (``os._exit``, a signal), ends the run: its later cells are ``skipped``. IPython magics and shell
   escapes (``%matplotlib inline``, ``!pip ...``) are not run. ``input()``
   raises ``EOFError``; ``display(obj)`` works for figures and plain text.
 * ``SandboxResult.cells[i]`` gives status, stdout, stderr, error and nbformat

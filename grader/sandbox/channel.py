@@ -167,9 +167,9 @@ def parse_message(line: bytes, names: Sequence[str], cells: int) -> dict[str, An
     if kind == "done":
         _check_keys(message, {"type", "cell", "status", "error", "result", "answers"})
         status = message["status"]
-        _require(status in ("ok", "error"), "status must be 'ok' or 'error'")
+        _require(status in ("ok", "error", "timeout"), "status must be ok, error or timeout")
         failure = None if message["error"] is None else _error_output(message["error"])
-        _require((status == "error") == (failure is not None), "an error goes with status 'error'")
+        _require((status == "ok") == (failure is None), "an error output goes with a failed cell")
         result = message["result"]
         _require(result is None or isinstance(result, str), "result must be a string or null")
         if result is not None:

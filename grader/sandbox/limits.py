@@ -18,7 +18,11 @@ class Limits:
     """
 
     cell_seconds: float = 10.0
-    """Wall-clock time one cell may take."""
+    """Wall-clock time one cell may take. Then it is interrupted (a ``CellTimeoutError``
+    is raised in it, like a kernel interrupt) and the next cells run."""
+    grace_seconds: float = 2.0
+    """How long an interrupted cell may take to stop before the whole run is killed
+    (a cell that ignores the interrupt, or is stuck in C code); later cells are then skipped."""
     notebook_seconds: float = 60.0
     """Wall-clock time the whole run may take, Python start included."""
     cpu_seconds: int = 60

@@ -67,6 +67,16 @@ def describe_exit(code: int | None) -> str:
     return f"the Python process exited with code {code}"
 
 
+def _dead(pid: int) -> bool:
+    """Whether ``pid`` is gone or a zombie (a pid namespace's init turns zombie last)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in (b"Z", b"X")
+
+
 class Supervisor:
     """One sandboxed process, its pipes and its deadlines."""
 
@@ -164,7 +174,8 @@ class Supervisor:
                 raise ChannelError(f"{message['type']} message out of order")
             self.transcript.message(message, time.monotonic())
             if message["type"] == "start":
-                self.cell_deadline = time.monotonic() + self.limits.cell_seconds
+                patience = self.limits.cell_seconds + self.limits.grace_seconds
+                self.cell_deadline = time.monotonic() + patience
             if message["type"] == "done":
                 with contextlib.suppress(OSError):
                     os.write(self.ack_fd, b"k")
@@ -197,7 +208,10 @@ class Supervisor:
         if self.notebook_deadline <= self.cell_deadline:
             limit = f"notebook time limit ({self.limits.notebook_seconds:g} s) exceeded"
         else:
-            limit = f"cell time limit ({self.limits.cell_seconds:g} s) exceeded"
+            limit = (
+                f"cell time limit ({self.limits.cell_seconds:g} s) exceeded, "
+                "and the cell did not stop when interrupted"
+            )
         self.stop("timeout", limit)
         return True
 
@@ -230,8 +244,21 @@ class Supervisor:
         self.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=REAP_SECONDS)
+        self.wait_for_namespace()
         self.close()
         return self.problem
+
+    def wait_for_namespace(self) -> None:
+        """Return once the sandbox's init has finished dying, with every process it outlived.
+
+        bubblewrap may exit as soon as the init reports the runner's exit status,
+        while the kernel is still killing the namespace's other processes.
+        """
+        if self.init_pid is None:
+            return
+        deadline = time.monotonic() + REAP_SECONDS
+        while not _dead(self.init_pid) and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def close(self) -> None:
         self.selector.close()

@@ -13,10 +13,13 @@ and :func:`math.isinf`); they never appear as strings."""
 
 CellStatus = Literal["ok", "error", "timeout", "killed", "skipped"]
 """``ok``: ran to the end. ``error``: raised (``SyntaxError``, ``SystemExit`` and
-``MemoryError`` included); later cells still run. ``timeout``: stopped by the
-cell or notebook time limit. ``killed``: the sandboxed Python died during the
-cell (``os._exit``, a signal, the CPU limit) or broke the result channel.
-``skipped``: never ran, because an earlier cell timed out or was killed."""
+``MemoryError`` included); later cells still run. ``timeout``: ran past the cell
+time limit and was interrupted (later cells still run, as after nbgrader's
+kernel interrupt), or, if it did not stop when interrupted or the notebook
+time limit passed, killed with the run (``SandboxResult.problem`` then says so).
+``killed``: the sandboxed Python died during the cell (``os._exit``, a signal,
+the CPU limit) or broke the result channel. ``skipped``: never ran, because the
+run ended at an earlier cell."""
 
 AnswerStatus = Literal["ok", "missing", "unsupported", "unavailable"]
 """``ok``: ``value`` holds it. ``missing``: the name was not defined.
@@ -75,7 +78,8 @@ class CellResult:
             if copy["output_type"] == "error":
                 copy["traceback"] = list(copy["traceback"])
             outputs.append(copy)
-        if self.status in ("timeout", "killed", "skipped"):
+        has_error = any(output["output_type"] == "error" for output in outputs)
+        if self.status in ("timeout", "killed", "skipped") and not has_error:
             outputs.append(
                 {
                     "output_type": "error",
@@ -113,5 +117,6 @@ class SandboxResult:
 
     @property
     def completed(self) -> bool:
-        """Every cell ran (possibly raising) and the run ended normally."""
-        return not self.problem and all(cell.status in ("ok", "error") for cell in self.cells)
+        """Every cell ran (possibly raising or interrupted) and the run ended normally."""
+        finished = ("ok", "error", "timeout")
+        return not self.problem and all(cell.status in finished for cell in self.cells)

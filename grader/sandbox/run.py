@@ -144,6 +144,7 @@ def _run(
         "files": files,
         "rlimits": rlimits,
         "figures_per_cell": limits.figures_per_cell,
+        "cell_seconds": limits.cell_seconds,
     }
     scratch: str | None = None
     env: dict[str, str] | None = None

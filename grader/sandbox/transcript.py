@@ -107,7 +107,8 @@ class Transcript:
                 )
             if message["error"] is not None:
                 cell.outputs.append(message["error"])
-            cell.status, cell.detail, cell.error = message["status"], "", message["error"]
+            cell.status, cell.error = message["status"], message["error"]
+            cell.detail = message["error"]["evalue"] if cell.status == "timeout" else ""
             cell.seconds = now - (cell.started if cell.started is not None else now)
             self.current = cell.index + 1
             for name, (status, value, detail) in message["answers"].items():

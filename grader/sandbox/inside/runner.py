@@ -8,7 +8,7 @@ reports on the channel file descriptor, one JSON object per line:
 
 * ``{"type": "start", "cell": i}`` before cell ``i``;
 * ``{"type": "display", "cell": i, "output": {...}}`` for a figure or ``display()``;
-* ``{"type": "done", "cell": i, "status": "ok" | "error", "error": ... | null,
+* ``{"type": "done", "cell": i, "status": "ok" | "error" | "timeout", "error": ... | null,
   "result": ... | null, "answers": {...}}`` after it, with the requested names;
 * ``{"type": "end"}`` after the last cell.
 
@@ -34,6 +34,7 @@ import linecache
 import math
 import os
 import resource
+import signal
 import sys
 import traceback
 import types
@@ -58,6 +59,24 @@ RLIMITS = {
 
 _write = os.write
 _dumps = json.dumps
+
+
+class CellTimeoutError(BaseException):
+    """Raised in a cell that runs past the cell time limit (not caught by ``except Exception``)."""
+
+
+def start_alarm(seconds: float) -> None:
+    """Interrupt the cell after ``seconds``, as a kernel interrupt would.
+
+    Only a courtesy: a cell that ignores SIGALRM, or is stuck in C code, is
+    killed from outside a grace period later, with the whole run.
+    """
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise CellTimeoutError(f"cell time limit ({seconds:g} s) exceeded")
+
+    signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
 class UnsupportedValueError(Exception):
@@ -393,12 +412,17 @@ def main() -> None:
         displays.start_cell(index)
         status, error, result = "ok", None, None
         try:
-            value = run_cell(source, f"<cell {index + 1}>", namespace)
+            try:
+                start_alarm(job["cell_seconds"])
+                value = run_cell(source, f"<cell {index + 1}>", namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
             if value is not None:
                 result = short_repr(value)
             displays.flush_figures()
         except BaseException as problem:
-            status, error = "error", error_output(problem)
+            status = "timeout" if isinstance(problem, CellTimeoutError) else "error"
+            error = error_output(problem)
             with contextlib.suppress(BaseException):
                 displays.flush_figures()
         answers = snapshot(namespace, names)
