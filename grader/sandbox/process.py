@@ -1,8 +1,9 @@
 """Starting the sandboxed runner and watching it from outside.
 
 The parent enforces the time limits itself: it waits on the runner's pipes with
-deadlines and, when one passes, SIGKILLs the sandbox's init process (its pid
-comes from bubblewrap's ``--info-fd``). When the init of a pid namespace dies,
+deadlines (a cell's is its time limit plus a grace period, in which the runner's
+own interrupt should have stopped it) and, when one passes, SIGKILLs the
+sandbox's init process (its pid comes from bubblewrap's ``--info-fd``). When the init of a pid namespace dies,
 the kernel kills every other process of the namespace and bubblewrap exits
 once they are all gone, so when :func:`supervise` returns no process of the run
 is left: no signal handler, ``setsid`` or forked child survives a timeout.

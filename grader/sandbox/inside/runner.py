@@ -3,8 +3,10 @@
 Started as ``python -I -S runner.py`` by :mod:`grader.sandbox.process`, with the
 standard library only (numpy and matplotlib are imported when a cell needs them).
 It reads one JSON job from stdin, drops to an unprivileged user with resource
-limits, runs each cell in one shared namespace like a notebook kernel, and
-reports on the channel file descriptor, one JSON object per line:
+limits, runs each cell in one shared namespace like a notebook kernel (a cell
+still running at the cell time limit gets a ``CellTimeoutError``, as a kernel
+gets an interrupt), and reports on the channel file descriptor, one JSON
+object per line:
 
 * ``{"type": "start", "cell": i}`` before cell ``i``;
 * ``{"type": "display", "cell": i, "output": {...}}`` for a figure or ``display()``;
