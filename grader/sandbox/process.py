@@ -3,10 +3,10 @@
 The parent enforces the time limits itself: it waits on the runner's pipes with
 deadlines (a cell's is its time limit plus a grace period, in which the runner's
 own interrupt should have stopped it) and, when one passes, SIGKILLs the
-sandbox's init process (its pid comes from bubblewrap's ``--info-fd``). When the init of a pid namespace dies,
-the kernel kills every other process of the namespace and bubblewrap exits
-once they are all gone, so when :func:`supervise` returns no process of the run
-is left: no signal handler, ``setsid`` or forked child survives a timeout.
+sandbox's init process (its pid comes from bubblewrap's ``--info-fd``). When
+the init of a pid namespace dies, the kernel kills every other process of the
+namespace; :func:`supervise` returns only once the init is dead, so no process
+of the run is left: no signal handler, ``setsid`` or forked child survives.
 All reads are non-blocking and bounded (see :mod:`grader.sandbox.transcript` and
 :mod:`grader.sandbox.channel`), so no output can fill the parent's memory.
 """
