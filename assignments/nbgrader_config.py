@@ -13,8 +13,14 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.course_id = "inf264-hw4"
 c.CourseDirectory.root = COURSE_ROOT
-# The notebook's text source (with solutions) stays out of the release and of submissions.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
+# Never copied (release, autograde): the notebook's text source, which holds the solutions,
+# and files in a submission that would shadow the grading code in the autograde kernel.
+c.CourseDirectory.ignore = [
+    *(".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"),  # nbgrader's defaults
+    "*.md",
+    *("grader", "grader.py", "solutions", "solutions.py"),
+    *("sitecustomize.py", "usercustomize.py"),
+]
 
 # An exchange inside the course root, not nbgrader's system-wide default.
 c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")

@@ -55,7 +55,10 @@ def reference(student_id: str) -> dict[str, Any]:
 
 
 def wrong_answers(course: Course) -> dict[str, str]:
-    """Erin's cells: ŷ of sample 2 off by 0.5, 𝓛 summed, θ′ with the wrong sign."""
+    """Erin's cells: ŷ of sample 2 off by 0.5, 𝓛 summed, θ′ with the wrong sign.
+
+    Her submission also ships a ``grader`` package that would give 1 point per cell.
+    """
     source = {
         cell.metadata["nbgrader"]["grade_id"]: cell.source
         for cell in course.notebook("source").cells
@@ -85,7 +88,11 @@ def round_trip(
     for student in CORRECT:
         course.submit(student)
     course.submit(BLANK, solved=False)
-    course.submit(WRONG, answers=wrong_answers(course))
+    shadow = course.submit(WRONG, answers=wrong_answers(course)) / "grader"
+    shadow.mkdir()  # a grader of Erin's own, which must not be the one that grades her
+    (shadow / "__init__.py").write_text("")
+    fake = "def grade_question(question, namespace):\n    return 1.0\n"
+    (shadow / "nbgrader_tests.py").write_text(fake)
     course.submit(COPYCAT, notebook_student_id="")
     exchange_root = tmp_path_factory.mktemp("exchange") / "course"
     shutil.copytree(released_course.root, exchange_root)
@@ -212,6 +219,7 @@ def test_wrong_answers_lose_their_points(graded: Course) -> None:
         "q6": RUBRIC.max_points("q6"),
     }
     assert unchanged < 5
+    assert not (graded.path("autograded", WRONG) / "grader").exists()
     points = cell_points(graded, WRONG)
     for question, value in expected.items():
         assert points[f"test_{question}"][0] == pytest.approx(value), question
