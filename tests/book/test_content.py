@@ -38,10 +38,10 @@ def test_the_forward_table(full_edition: Edition) -> None:
 
 def test_the_per_sample_gradients(full_edition: Edition) -> None:
     table = full_edition.pages["book/q4_gradient.html"].tables["tbl-backprop"]
-    # + 0.0 turns the −0.0 of 0 · (−3) into 0.0: the page shows no signed zero
-    assert [row[3:] for row in table[1:]] == [
-        [f"{g + 0.0:.2f}" for g in sample] for sample in hand.GRADS
-    ]
+    # rows: δŷ, δh, then ∂L/∂w0 … ∂L/∂w4; columns: sample 1, sample 2
+    # (+ 0.0 turns the −0.0 of 0 · (−3) into 0.0: the page shows no signed zero)
+    for index, sample in enumerate(hand.GRADS, start=1):
+        assert column(table, index)[2:] == [f"{g + 0.0:.2f}" for g in sample]
 
 
 def test_the_mean_gradient_and_its_check(full_edition: Edition) -> None:
