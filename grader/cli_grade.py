@@ -85,6 +85,12 @@ def run(args: argparse.Namespace) -> int:
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
+            file=sys.stderr,
+        )
+        return 130
     _print_summary(result, paths)
     return 1 if result.store_errors else 0
 
@@ -108,6 +114,8 @@ def _print_summary(result: BatchResult, paths: CoursePaths) -> None:
                 print(f"      {problem.message}", file=out)
     for name in result.refused:
         print(f"  refused folder submitted/{name}: not a valid student ID", file=out)
+    for student, reason in sorted(result.kept.items()):
+        print(f"  {student}: {reason}; the previous results were kept", file=out)
     for student, error in sorted(result.store_errors.items()):
         print(f"  {student}: results NOT saved ({error}); rerun to retry", file=out)
     print(f"grades: {paths.grades_csv}\nreports: {paths.reports}", file=out)

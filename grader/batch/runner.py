@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from grader import Report, grade, write_class_summary
+from grader import RUBRIC, Report, grade, write_class_summary
 from grader.batch.atomic import write_text_atomic
 from grader.batch.course import CoursePaths
 from grader.batch.course_config import gradebook_course_id
@@ -24,7 +24,7 @@ from grader.batch.store import store
 from grader.batch.submission import Submission, find_submissions
 from grader.variant import make_variant
 
-QUESTIONS = ("q1", "q2", "q4", "q5", "q6")
+QUESTIONS = tuple(question.key for question in RUBRIC.questions)
 
 
 @dataclass
@@ -36,6 +36,8 @@ class BatchResult:
     resumed: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     store_errors: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
+    """Students whose regrading failed, whose earlier results were kept, and why."""
 
 
 def run_batch(
@@ -86,20 +88,32 @@ def _run_batch(
             pool.submit(grade_submission, submission, reference, execute): (submission, digest)
             for submission, digest in todo
         }
-        for future in as_completed(futures):
-            submission, digest = futures[future]
-            outcome = _outcome_or_crash(future, submission)
-            try:
-                record = store(
-                    paths, submission, outcome, digest, reference.notebook_name, gradebook
-                )
-            except Exception as error:  # one student's write never stops the batch
-                result.store_errors[submission.student] = f"{type(error).__name__}: {error}"
-                progress.advance(submission.student, f"NOT SAVED: {error}")
-                continue
-            result.records[submission.student] = record
-            result.graded.append(submission.student)
-            progress.advance(submission.student, record.status)
+        try:
+            for future in as_completed(futures):
+                submission, digest = futures[future]
+                outcome = _outcome_or_crash(future, submission)
+                folder = paths.student_reports(submission.student)
+                previous = None if outcome.final else completed_record(folder, digest)
+                if previous is not None:  # a crash never replaces a finished grading
+                    result.records[submission.student] = previous
+                    result.kept[submission.student] = outcome.problems[0].message
+                    progress.advance(submission.student, "grading failed; previous results kept")
+                    continue
+                try:
+                    record = store(
+                        paths, submission, outcome, digest, reference.notebook_name, gradebook
+                    )
+                except Exception as error:  # one student's write never stops the batch
+                    result.store_errors[submission.student] = f"{type(error).__name__}: {error}"
+                    progress.advance(submission.student, f"NOT SAVED: {error}")
+                    continue
+                result.records[submission.student] = record
+                result.graded.append(submission.student)
+                progress.advance(submission.student, record.status)
+        except BaseException:  # interrupted: start nothing new, keep what is saved
+            for future in futures:
+                future.cancel()
+            raise
     write_text_atomic(paths.grades_csv, grades_csv(list(result.records.values()), QUESTIONS))
     reports = {student: result.records[student].report for student in sorted(result.records)}
     if reports:

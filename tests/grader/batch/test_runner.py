@@ -117,3 +117,13 @@ def test_a_second_run_at_the_same_time_is_refused(paths: CoursePaths) -> None:
     with exclusive_run(paths.reports), pytest.raises(CourseError, match="another grading run"):
         batch(paths, StandIn(failing=set()))
     assert not paths.grades_csv.exists()
+
+
+def test_a_forced_regrade_that_fails_keeps_the_finished_results(paths: CoursePaths) -> None:
+    batch(paths, StandIn(failing=set()))
+    before = (paths.student_reports("amy") / "record.json").read_bytes()
+    result = batch(paths, StandIn(failing={"amy"}), force=True)
+    assert "amy" in result.kept
+    assert result.records["amy"].report.score == RUBRIC.max_score
+    assert (paths.student_reports("amy") / "record.json").read_bytes() == before
+    assert (paths.student_reports("amy") / ".complete").is_file()
