@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 PlainValue: TypeAlias = "bool | int | float | str | list[PlainValue] | None"
@@ -107,7 +107,6 @@ class SandboxResult:
     problem: str = ""
     """What went wrong with the run as a whole (empty if every cell ran): a
     timeout, the process dying, a corrupted result channel."""
-    stats: Mapping[str, float] = field(default_factory=dict)
 
     def values(self) -> dict[str, PlainValue]:
         """The answers that have a value, as ``{name: value}``."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,13 @@ from grader.sandbox.bwrap import (
 )
 from grader.sandbox.channel import ChannelReader
 from grader.sandbox.fontcache import prepared_font_cache
-from grader.sandbox.layout import RUNNER, python_layout
+from grader.sandbox.layout import RUNNER, PythonLayout, python_layout
 from grader.sandbox.limits import MIB, Limits
 from grader.sandbox.process import NOT_STARTED, Pipes, supervise
 from grader.sandbox.results import SandboxResult
 from grader.sandbox.transcript import Transcript
 
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 UID_BASE = 2_000_000
 """Sandboxed code runs as a user of its own, ``UID_BASE`` + a per-run number, so
 that RLIMIT_NPROC counts only that run's processes (it does not apply to root)."""
@@ -62,7 +65,7 @@ def _check_arguments(cells: Sequence[str], names: Sequence[str], files: Mapping[
     if isinstance(names, str) or not all(isinstance(n, str) and n.isidentifier() for n in names):
         raise TypeError("names must be a sequence of Python identifiers")
     for name, text in files.items():
-        if not isinstance(text, str) or "/" in name or name.startswith(".") or not name:
+        if not (isinstance(name, str) and FILE_NAME.fullmatch(name) and isinstance(text, str)):
             raise ValueError(f"files: {name!r} must be a plain file name with str contents")
 
 
@@ -93,8 +96,8 @@ def run_cells(
     """Run ``cells`` in order in a fresh sandboxed Python; see :mod:`grader.sandbox`."""
     limits = limits or Limits()
     files = dict(files or {})
-    names = list(dict.fromkeys(names))
     _check_arguments(cells, names, files)
+    names = list(dict.fromkeys(names))
     if not unsafe:
         check_bwrap()
     layout = python_layout()
@@ -120,6 +123,46 @@ def _font_cache_build(cell: str, *, unsafe: bool) -> str:
     return result.cells[0].stdout
 
 
+@dataclass(frozen=True)
+class _Launch:
+    """How to start the runner: the command, its environment and working directory, and
+    what the job must tell the runner about the paths it sees."""
+
+    command: list[str]
+    job: dict[str, Any]
+    cwd: str | None = None
+    env: dict[str, str] | None = None
+
+
+def _sandboxed_launch(
+    layout: PythonLayout, limits: Limits, pipes: Pipes, font_cache: Path | None, as_root: bool
+) -> _Launch:
+    assert pipes.info is not None
+    command = bwrap_command(
+        layout,
+        scratch_bytes=limits.scratch_bytes,
+        font_cache=font_cache,
+        as_root=as_root,
+        info_fd=pipes.info[1],
+    )
+    job = {
+        "uid": _next_uid() if as_root else None,
+        "paths": [site_dir_inside(index) for index in range(len(layout.site_dirs))],
+        "mpl_cache": FONT_CACHE_INSIDE if font_cache else None,
+    }
+    return _Launch(command, job)
+
+
+def _unsafe_launch(layout: PythonLayout, scratch: str, font_cache: Path | None) -> _Launch:
+    job = {
+        "uid": None,
+        "paths": [str(site) for site in layout.site_dirs],
+        "mpl_cache": str(font_cache) if font_cache else None,
+    }
+    command = python_command(str(layout.executable), str(RUNNER))
+    return _Launch(command, job, cwd=scratch, env=sandbox_environment(scratch))
+
+
 def _run(
     cells: list[str],
     names: list[str],
@@ -138,53 +181,40 @@ def _run(
     elif not as_root:
         processes = limits.processes + _user_tasks(os.getuid())
         rlimits["processes"] = (processes, processes)
-    job: dict[str, Any] = {
+    scratch = tempfile.mkdtemp(prefix="hw4-unsafe-run-") if unsafe else None
+    pipes = Pipes(channel=os.pipe(), ack=os.pipe(), info=None if unsafe else os.pipe())
+    try:
+        if scratch is not None:
+            launch = _unsafe_launch(layout, scratch, font_cache)
+        else:
+            launch = _sandboxed_launch(layout, limits, pipes, font_cache, as_root)
+    except BaseException:
+        for fd in (*pipes.channel, *pipes.ack, *(pipes.info or ())):
+            os.close(fd)
+        raise
+    job = {
+        **launch.job,
         "cells": cells,
         "names": names,
         "files": files,
         "rlimits": rlimits,
         "figures_per_cell": limits.figures_per_cell,
         "cell_seconds": limits.cell_seconds,
+        "channel_fd": pipes.channel[1],
+        "ack_fd": pipes.ack[0],
     }
-    scratch: str | None = None
-    env: dict[str, str] | None = None
-    pipes = Pipes(channel=os.pipe(), ack=os.pipe(), info=None if unsafe else os.pipe())
-    job |= {"channel_fd": pipes.channel[1], "ack_fd": pipes.ack[0]}
-    if unsafe:
-        scratch = tempfile.mkdtemp(prefix="hw4-unsafe-run-")
-        command = python_command(str(layout.executable), str(RUNNER))
-        env = sandbox_environment(scratch)
-        job |= {
-            "uid": None,
-            "paths": [str(site) for site in layout.site_dirs],
-            "mpl_cache": str(font_cache) if font_cache else None,
-        }
-    else:
-        assert pipes.info is not None
-        command = bwrap_command(
-            layout,
-            scratch_bytes=limits.scratch_bytes,
-            font_cache=font_cache,
-            as_root=as_root,
-            info_fd=pipes.info[1],
-        )
-        job |= {
-            "uid": _next_uid() if as_root else None,
-            "paths": [site_dir_inside(index) for index in range(len(layout.site_dirs))],
-            "mpl_cache": FONT_CACHE_INSIDE if font_cache else None,
-        }
     transcript = Transcript(len(cells), names, limits.output_bytes)
     reader = ChannelReader(names, len(cells), limits.channel_bytes)
     try:
         problem = supervise(
-            command,
+            launch.command,
             json.dumps(job).encode(),
             pipes,
             transcript,
             reader,
             limits,
-            cwd=scratch,
-            env=env,
+            cwd=launch.cwd,
+            env=launch.env,
         )
     finally:
         if scratch is not None:

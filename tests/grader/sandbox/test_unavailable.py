@@ -53,8 +53,12 @@ def test_malformed_arguments_are_named(limits: Limits) -> None:
         run_cells("x = 1", names=[], limits=limits)
     with pytest.raises(TypeError, match="identifiers"):
         run_cells(["x = 1"], names=["not a name"], limits=limits)
+    with pytest.raises(TypeError, match="identifiers"):
+        run_cells(["x = 1"], names="loss", limits=limits)
     with pytest.raises(ValueError, match="plain file name"):
         run_cells(["x = 1"], names=[], limits=limits, files={"../escape.py": ""})
+    with pytest.raises(ValueError, match="plain file name"):
+        run_cells(["x = 1"], names=[], limits=limits, files={"nul\x00.py": ""})
     with pytest.raises(ValueError, match="positive"):
         Limits(cell_seconds=0)
 
