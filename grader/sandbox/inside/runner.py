@@ -406,8 +406,10 @@ def main() -> None:
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     displays = Displays(channel, job["figures_per_cell"])
     install_backend(displays)
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    namespace["display"] = displays.display
+    notebook = types.ModuleType("__main__")  # the cells' module, as in a kernel
+    sys.modules["__main__"] = notebook
+    namespace: dict[str, Any] = notebook.__dict__
+    namespace.update(__builtins__=builtins, display=displays.display)
     names: list[str] = job["names"]
     for index, source in enumerate(job["cells"]):
         channel.send({"type": "start", "cell": index})

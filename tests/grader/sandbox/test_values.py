@@ -98,3 +98,17 @@ def test_files_are_importable_from_the_working_directory(limits: Limits) -> None
     cells = ["from helper_module import make\nv = make()"]
     result = run_cells(cells, names=["v"], limits=limits, files={"helper_module.py": helper})
     assert result.values() == {"v": [1, 2]}
+
+
+def test_cells_run_in_a_main_module_as_in_a_kernel(limits: Limits) -> None:
+    cell = (
+        "import __main__, pickle\n"
+        "x = 5\n"
+        "class Point:\n"
+        "    pass\n"
+        "same = __main__.x\n"
+        "copied = type(pickle.loads(pickle.dumps(Point()))).__name__\n"
+        "module = __name__\n"
+    )
+    values = run_cells([cell], names=["same", "copied", "module"], limits=limits).values()
+    assert values == {"same": 5, "copied": "Point", "module": "__main__"}
