@@ -48,47 +48,65 @@ def _feedback_outputs(outcome: Outcome, test_id: str) -> list[NotebookNode]:
     else:
         text = f"{result.status}: {result.points:g} / {result.max_points:g}\n{result.feedback}\n"
         points = float(result.points)
-    return [
-        nb.new_output("stream", name="stdout", text=text),
-        nb.new_output("execute_result", data={"text/plain": repr(points)}, execution_count=None),
-    ]
+    return [_stream("stdout", text), _result({"text/plain": repr(points)})]
+
+
+def _stream(name: str, text: str) -> NotebookNode:
+    return nb.from_dict({"output_type": "stream", "name": name, "text": text})
+
+
+def _result(data: dict[str, Any]) -> NotebookNode:
+    return nb.from_dict(
+        {"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": None}
+    )
+
+
+def _text(value: Any) -> str:
+    """nbformat text: a string, or a list of strings to join."""
+    if isinstance(value, list):
+        return "".join(str(part) for part in value)
+    return str(value)
 
 
 def _capped(outputs: list[dict[str, Any]]) -> list[NotebookNode]:
     """Outputs as nbformat nodes, text cut at a fixed size and huge data dropped."""
     kept: list[NotebookNode] = []
     budget = MAX_TEXT_PER_CELL
-    for raw in outputs:
-        try:
-            output = nb.from_dict(copy.deepcopy(raw))
-            kind = output.get("output_type")
-        except (TypeError, ValueError, AttributeError):
-            continue
-        if kind == "stream":
-            text = str(output.get("text", ""))
-            if budget <= 0:
-                continue
+    for output in outputs:
+        kind = output.get("output_type") if isinstance(output, dict) else None
+        if kind == "stream" and budget > 0:
+            text = _text(output.get("text", ""))
             if len(text) > budget:
                 text = text[:budget] + "\n[output truncated]\n"
             budget -= len(text)
-            kept.append(nb.new_output("stream", name=output.get("name", "stdout"), text=text))
+            name = "stderr" if output.get("name") == "stderr" else "stdout"
+            kept.append(_stream(name, text))
         elif kind in ("display_data", "execute_result"):
+            raw = output.get("data", {})
             data = {
-                k: v
-                for k, v in dict(output.get("data", {})).items()
-                if len(str(v)) <= MAX_DATA_BYTES
+                str(k): v
+                for k, v in (raw.items() if isinstance(raw, dict) else ())
+                if len(_text(v)) <= MAX_DATA_BYTES
             }
             if kind == "execute_result":
-                kept.append(nb.new_output(kind, data=data, execution_count=None))
+                kept.append(_result(data))
             else:
-                kept.append(nb.new_output(kind, data=data))
+                kept.append(
+                    nb.from_dict({"output_type": "display_data", "data": data, "metadata": {}})
+                )
         elif kind == "error":
+            trace = output.get("traceback", [])
             kept.append(
-                nb.new_output(
-                    "error",
-                    ename=str(output.get("ename", "Error"))[:200],
-                    evalue=str(output.get("evalue", ""))[:2000],
-                    traceback=[str(line)[:2000] for line in list(output.get("traceback", []))[:50]],
+                nb.from_dict(
+                    {
+                        "output_type": "error",
+                        "ename": _text(output.get("ename", "Error"))[:200],
+                        "evalue": _text(output.get("evalue", ""))[:2000],
+                        "traceback": [
+                            _text(line)[:2000]
+                            for line in (trace if isinstance(trace, list) else [])[:50]
+                        ],
+                    }
                 )
             )
     return kept

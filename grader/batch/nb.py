@@ -9,7 +9,6 @@ import nbformat
 from nbformat import NotebookNode
 
 _new_notebook: Callable[[], Any] = nbformat.v4.new_notebook
-_new_output: Callable[..., Any] = nbformat.v4.new_output
 _new_cell: dict[str, Callable[[str], Any]] = {
     "code": nbformat.v4.new_code_cell,
     "markdown": nbformat.v4.new_markdown_cell,
@@ -31,12 +30,6 @@ def new_cell(kind: str, source: str) -> NotebookNode:
     """A new cell of ``kind`` ("code", "markdown" or "raw")."""
     cell: NotebookNode = _new_cell[kind](source)
     return cell
-
-
-def new_output(kind: str, **fields: Any) -> NotebookNode:
-    """A new output of ``kind`` ("stream", "display_data", "execute_result", "error")."""
-    output: NotebookNode = _new_output(kind, **fields)
-    return output
 
 
 def from_dict(data: Any) -> NotebookNode:
