@@ -9,7 +9,7 @@ from typing import TextIO
 
 from grader import RUBRIC, Report, grade, write_class_summary
 from grader.batch.atomic import write_text_atomic
-from grader.batch.course import CoursePaths
+from grader.batch.course import CourseError, CoursePaths
 from grader.batch.course_config import gradebook_course_id
 from grader.batch.execution import Executor
 from grader.batch.grade_one import Outcome, grade_submission
@@ -80,6 +80,8 @@ def _run_batch(
             result.records[submission.student] = done
             result.resumed.append(submission.student)
             progress.advance(submission.student, "already graded")
+    if todo:
+        _check_executor(execute)
     with (
         GradebookWriter(paths.gradebook, paths.assignment, course_id) as gradebook,
         ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
@@ -119,6 +121,18 @@ def _run_batch(
     if reports:
         write_class_summary(reports, paths.summary)
     return result
+
+
+def _check_executor(execute: Executor) -> None:
+    """Run one trivial cell first: a sandbox that cannot run code must not grade anyone."""
+    try:
+        execution = execute(["sandbox_check = 6 * 7"], ["sandbox_check"], {})
+    except Exception as error:
+        raise CourseError(f"the sandbox cannot run code here: {error}") from error
+    if execution.values.get("sandbox_check") != 42:
+        cell = execution.cells[0] if execution.cells else None
+        detail = execution.fault or (cell.error if cell else None) or "no value came back"
+        raise CourseError(f"the sandbox cannot run code here: {detail}")
 
 
 def _release_notebook_name(paths: CoursePaths) -> str:

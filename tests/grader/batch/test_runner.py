@@ -34,6 +34,8 @@ class StandIn:
     def __call__(
         self, sources: Sequence[str], names: Sequence[str], files: Mapping[str, bytes]
     ) -> Execution:
+        if list(names) == ["sandbox_check"]:
+            return Execution([CellRun()], {"sandbox_check": 42})
         student = next(m.group(1) for s in sources if (m := STUDENT_LINE.search(s)))
         self.runs.append(student)
         if student in self.failing:
@@ -127,3 +129,15 @@ def test_a_forced_regrade_that_fails_keeps_the_finished_results(paths: CoursePat
     assert result.records["amy"].report.score == RUBRIC.max_score
     assert (paths.student_reports("amy") / "record.json").read_bytes() == before
     assert (paths.student_reports("amy") / ".complete").is_file()
+
+
+def test_a_sandbox_that_cannot_run_code_grades_nobody(paths: CoursePaths) -> None:
+    def broken(
+        sources: Sequence[str], names: Sequence[str], files: Mapping[str, bytes]
+    ) -> Execution:
+        return Execution([CellRun(status="killed", error="could not start")], {}, {}, "no start")
+
+    with pytest.raises(CourseError, match="cannot run code here: no start"):
+        run_batch(paths, broken, jobs=1, stream=io.StringIO())
+    assert not paths.grades_csv.exists()
+    assert list(paths.reports.glob("*/record.json")) == []
