@@ -42,11 +42,11 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.sandbox.layout import BLOCKED_PACKAGE, PROJECT_PACKAGES, RUNNER, PythonLayout
+from grader.sandbox.layout import BLOCKED_PACKAGE, PROJECT_PACKAGES, RUNNER_PACKAGE, PythonLayout
 
 BWRAP = "/usr/bin/bwrap"
 SCRATCH = "/sandbox/scratch"
-RUNNER_INSIDE = "/sandbox/runner.py"
+RUNNER_PATH_INSIDE = "/sandbox/lib"
 FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
 ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
@@ -135,7 +135,8 @@ def bwrap_command(
         args += ["--cap-drop", "ALL"]
         for capability in ROOT_CAPABILITIES:
             args += ["--cap-add", capability]
-    mounts = [*_python_mounts(layout), "--ro-bind", str(RUNNER), RUNNER_INSIDE]
+    runner = f"{RUNNER_PATH_INSIDE}/{RUNNER_PACKAGE.name}"
+    mounts = [*_python_mounts(layout), "--ro-bind", str(RUNNER_PACKAGE), runner]
     if font_cache is not None:
         mounts += ["--ro-bind", str(font_cache), FONT_CACHE_INSIDE]
     outside_usr = [] if layout.prefix.is_relative_to("/usr") else [layout.prefix]
@@ -143,14 +144,18 @@ def bwrap_command(
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--chdir", SCRATCH]
     args += ["--clearenv"]
-    for name, value in sandbox_environment(SCRATCH).items():
+    for name, value in sandbox_environment(SCRATCH, RUNNER_PATH_INSIDE).items():
         args += ["--setenv", name, value]
-    return [*args, "--", *python_command(str(layout.executable), RUNNER_INSIDE)]
+    return [*args, "--", *python_command(str(layout.executable))]
 
 
-def sandbox_environment(home: str) -> dict[str, str]:
-    """The whole environment of the sandboxed Python: nothing inherited."""
+def sandbox_environment(home: str, runner_path: str) -> dict[str, str]:
+    """The whole environment of the sandboxed Python: nothing inherited.
+
+    ``runner_path`` is the directory holding the runner package.
+    """
     return {
+        "PYTHONPATH": runner_path,
         "HOME": home,
         "TMPDIR": home,
         "PATH": "/usr/bin:/bin",
@@ -164,9 +169,9 @@ def sandbox_environment(home: str) -> dict[str, str]:
     }
 
 
-def python_command(executable: str, runner: str) -> list[str]:
-    """``python`` without site (no ``.pth`` files run) and without the script's dir on sys.path."""
-    return [executable, "-S", "-s", "-P", runner]
+def python_command(executable: str) -> list[str]:
+    """The runner, by a ``python`` without site (no ``.pth`` file runs) nor cwd on sys.path."""
+    return [executable, "-S", "-s", "-P", "-m", f"{RUNNER_PACKAGE.name}.runner"]
 
 
 def check_bwrap(bwrap: str | None = None) -> None:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_PACKAGES = ("grader", "solutions")
-RUNNER = Path(__file__).resolve().parent / "inside" / "runner.py"
-BLOCKED_PACKAGE = RUNNER.parent / "blocked_package.py"
+RUNNER_PACKAGE = Path(__file__).resolve().parent / "inside"
+"""The package that runs inside the sandbox (as ``python -m inside.runner``)."""
+BLOCKED_PACKAGE = RUNNER_PACKAGE / "blocked_package.py"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from grader.sandbox.bwrap import (
 )
 from grader.sandbox.channel import ChannelReader
 from grader.sandbox.fontcache import prepared_font_cache
-from grader.sandbox.layout import RUNNER, PythonLayout, python_layout
+from grader.sandbox.layout import RUNNER_PACKAGE, PythonLayout, python_layout
 from grader.sandbox.limits import MIB, Limits
 from grader.sandbox.process import NOT_STARTED, Pipes, supervise
 from grader.sandbox.results import SandboxResult
@@ -159,8 +159,9 @@ def _unsafe_launch(layout: PythonLayout, scratch: str, font_cache: Path | None) 
         "paths": [str(site) for site in layout.site_dirs],
         "mpl_cache": str(font_cache) if font_cache else None,
     }
-    command = python_command(str(layout.executable), str(RUNNER))
-    return _Launch(command, job, cwd=scratch, env=sandbox_environment(scratch))
+    command = python_command(str(layout.executable))
+    env = sandbox_environment(scratch, str(RUNNER_PACKAGE.parent))
+    return _Launch(command, job, cwd=scratch, env=env)
 
 
 def _run(
