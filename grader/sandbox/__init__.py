@@ -43,7 +43,7 @@ from several threads or processes at once; runs share nothing.
   status ``missing`` / ``unsupported`` (detail: ``"unsupported type T"``) /
   ``unavailable``. ``SandboxResult.values()`` keeps only the ``ok`` ones.
   Values read back are limited in size (``MAX_LEAVES`` numbers, ``MAX_STRING``
-  characters, see :mod:`grader.sandbox.inside.runner`).
+  characters, see :mod:`grader.sandbox.inside.plain`).
 * ``SandboxResult.problem`` says in words what ended a run early (a time limit,
   ``the Python process exited with code 0``, ``the sandbox could not start
   (...): bwrap: ...``, ``the result channel was corrupted: ...``); it is empty

@@ -3,7 +3,7 @@
 Inside the sandbox the file system holds only: ``/usr`` (and the ``/bin``,
 ``/lib``... links to it), the Python installation and the site-packages
 directories read-only (with this project's entries masked, see
-:mod:`grader.sandbox.layout`), the runner script, the prepared matplotlib font
+:mod:`grader.sandbox.layout`), the runner package, the prepared matplotlib font
 cache, a fresh ``/proc`` and ``/dev``, and a size-capped tmpfs as the working
 directory. There is no network (an empty network namespace), no other process
 is visible (a new pid namespace, killed as a whole when the run ends), and the
