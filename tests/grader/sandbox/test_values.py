@@ -112,3 +112,30 @@ def test_cells_run_in_a_main_module_as_in_a_kernel(limits: Limits) -> None:
     )
     values = run_cells([cell], names=["same", "copied", "module"], limits=limits).values()
     assert values == {"same": 5, "copied": "Point", "module": "__main__"}
+
+
+def test_values_too_large_or_odd_are_unsupported_not_fatal(limits: Limits) -> None:
+    cell = (
+        "import numpy as np\n"
+        "big_array = np.zeros(100_000)\n"
+        "long_text = 'x' * 100_000\n"
+        "huge_int = 10 ** 100\n"
+        "deep = []\n"
+        "for _ in range(100):\n"
+        "    deep = [deep]\n"
+        "loop = []\n"
+        "loop.append(loop)\n"
+        "dates = np.array(['2021-09-13'], dtype='datetime64[D]')\n"
+        "flags = np.array([True, False])\n"
+        "objects = np.array([1, 2.5, None], dtype=object)\n"
+    )
+    names = ["big_array", "long_text", "huge_int", "deep", "loop", "dates", "flags", "objects"]
+    result = run_cells([cell], names=names, limits=limits)
+    answers = result.answers
+    assert result.cells[0].status == "ok"
+    for name in ("big_array", "long_text", "huge_int", "deep", "loop", "dates"):
+        assert answers[name].status == "unsupported", name
+    assert "too large" in answers["big_array"].detail
+    assert "datetime64" in answers["dates"].detail
+    assert answers["flags"].value == [True, False]
+    assert answers["objects"].value == [1, 2.5, None]
