@@ -42,6 +42,8 @@ class Limits:
     """Size of the private writable scratch directory (a tmpfs)."""
     output_bytes: int = 64 * 1024
     """Bytes of stdout, and separately of stderr, kept per cell; the rest is dropped."""
+    total_output_bytes: int = 1 * MIB
+    """Bytes of stdout and stderr kept for the whole run, however many cells it has."""
     figures_per_cell: int = 20
     """Matplotlib figures kept per cell."""
     channel_bytes: int = 16 * MIB

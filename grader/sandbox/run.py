@@ -204,7 +204,7 @@ def _run(
         "channel_fd": pipes.channel[1],
         "ack_fd": pipes.ack[0],
     }
-    transcript = Transcript(len(cells), names, limits.output_bytes)
+    transcript = Transcript(len(cells), names, limits.output_bytes, limits.total_output_bytes)
     reader = ChannelReader(names, len(cells), limits.channel_bytes)
     try:
         problem = supervise(

@@ -22,8 +22,9 @@ class _Stream:
         default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace")
     )
 
-    def take(self, data: bytes) -> str:
-        room = max(0, self.cap - self.kept)
+    def take(self, data: bytes, budget: int) -> str:
+        """The part of ``data`` kept, at most ``budget`` bytes of it."""
+        room = max(0, min(self.cap - self.kept, budget))
         self.kept += min(room, len(data))
         self.dropped += max(0, len(data) - room)
         return self.decoder.decode(data[:room])
@@ -59,12 +60,15 @@ class _Cell:
 class Transcript:
     """Collects streams and checked channel messages into :class:`CellResult` objects."""
 
-    def __init__(self, cells: int, names: list[str], output_bytes: int) -> None:
+    def __init__(
+        self, cells: int, names: list[str], output_bytes: int, total_output_bytes: int
+    ) -> None:
         self.cells = [
             _Cell(index, {name: _Stream(output_bytes) for name in STREAMS})
             for index in range(cells)
         ]
         self.names = names
+        self.output_budget = total_output_bytes
         self.answers: dict[str, Answer] = {
             name: Answer(name, "unavailable", None, "no cell finished") for name in names
         }
@@ -79,7 +83,10 @@ class Transcript:
         """Bytes read from the sandbox's stdout or stderr, given to the running cell."""
         cell = self.cells[min(self.current, len(self.cells) - 1)] if self.cells else None
         if cell is not None:
-            cell.append_text(name, cell.streams[name].take(data))
+            stream = cell.streams[name]
+            kept = stream.kept
+            cell.append_text(name, stream.take(data, self.output_budget))
+            self.output_budget -= stream.kept - kept
 
     def message(self, message: dict[str, Any], now: float) -> None:
         """A checked channel message (see :mod:`grader.sandbox.channel`)."""

@@ -275,3 +275,14 @@ def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+def test_output_over_many_cells_is_capped_for_the_whole_run(limits: Limits) -> None:
+    limits = replace(limits, output_bytes=4096, total_output_bytes=20_000)
+    cells = ["print('y' * 3000)"] * 50
+    result = run_cells(cells, names=[], limits=limits)
+    assert all(cell.status == "ok" for cell in result.cells)
+    notice = "\n[output truncated"
+    kept = sum(len(cell.stdout.partition(notice)[0].encode()) for cell in result.cells)
+    assert kept == 20_000
+    assert "output truncated" in result.cells[-1].stdout
