@@ -147,6 +147,8 @@ def visit(context: Any, base_url: str, page_path: str, axe_script: Path) -> Page
     page.wait_for_load_state("networkidle")  # index.html redirects to the first chapter
     for button in page.query_selector_all("button.toggle-button"):
         button.click()
+    # the solutions fade in: scan them once the transition is over (contrast!)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     page.wait_for_load_state("networkidle")
     probe = page.evaluate(PAGE_PROBE)
     report.broken_images = probe["brokenImages"]
