@@ -22,15 +22,16 @@ from typing import Any
 from jupyter_book.sphinx import build_sphinx
 
 ROOT = Path(__file__).resolve().parents[2]
-EDITIONS: dict[str, tuple[str, dict[str, Any]]] = {
-    "full": ("html", {}),
-    "student": ("html-student", {"student_edition": True}),
+# edition: (output folder, configuration overrides, Sphinx tags for ``{only}``)
+EDITIONS: dict[str, tuple[str, dict[str, Any], list[str]]] = {
+    "full": ("html", {}, ["full"]),
+    "student": ("html-student", {"student_edition": True}, ["student"]),
 }
 
 
 def build_edition(edition: str, out: Path) -> int:
     """Build one edition into ``out``; return Sphinx's exit status (0 when clean)."""
-    html_dir, overrides = EDITIONS[edition]
+    html_dir, overrides, tags = EDITIONS[edition]
     print(f"== {edition} edition -> {out / html_dir}", flush=True)
     result = build_sphinx(
         ROOT,
@@ -45,6 +46,7 @@ def build_edition(edition: str, out: Path) -> int:
             **overrides,
         },
         doctreedir=out / f".doctrees-{edition}",
+        tags=tags,
         warningiserror=True,
         keep_going=True,
     )

@@ -111,3 +111,9 @@ def test_the_students_page_gives_the_points(edition: Edition) -> None:
 def test_the_students_page_links_the_released_files(edition: Edition, name: str) -> None:
     links = edition.pages["book/assignment.html"].links
     assert any(link.endswith(f"/{name}") for link in links)
+
+
+def test_each_edition_says_what_it_is(full_edition: Edition, student_edition: Edition) -> None:
+    marker = "This is the student edition"
+    assert marker in student_edition.pages["book/intro.html"].text
+    assert marker not in full_edition.pages["book/intro.html"].text
