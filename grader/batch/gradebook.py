@@ -76,16 +76,19 @@ class GradebookWriter:
                 except ValueError:
                     gradebook.db.rollback()
                     gradebook.update_or_create_submission(assignment, student)
+                notebook = gradebook.find_submission_notebook(notebook_id, assignment, student)
+                grades = {grade.name: grade for grade in notebook.grades}
+                comments = {comment.name: comment for comment in notebook.comments}
                 for name, cell in by_id.items():
                     meta = nbgrader_meta(cell)
-                    if meta.get("grade"):
-                        grade = gradebook.find_grade(name, notebook_id, assignment, student)
+                    if meta.get("grade") and name in grades:
+                        grade = grades[name]
                         grade.auto_score = _auto_score(cell)
                         grade.needs_manual_grade = (
                             grade.manual_score is not None or grade.auto_score is None
                         )
-                    if is_answer_cell(cell) or meta.get("task"):
-                        comment = gradebook.find_comment(name, notebook_id, assignment, student)
+                    if (is_answer_cell(cell) or meta.get("task")) and name in comments:
+                        comment = comments[name]
                         comment.auto_comment = "No response." if _unchanged(cell) else None
                 gradebook.db.commit()
             except Exception:
