@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,6 +75,7 @@ def cell_index(notebook: Notebook, grade_id: str) -> int:
 def code_cell(source: str) -> dict[str, Any]:
     """A cell a student added (no nbgrader metadata)."""
     return {
+        "id": "added-" + hashlib.sha256(source.encode()).hexdigest()[:12],
         "cell_type": "code",
         "metadata": {},
         "source": source,

@@ -60,6 +60,7 @@ def test_duplicated_locked_cell_runs_once(release: NotebookNode) -> None:
     position = cell_index(raw, "variant")
     tampered = copy.deepcopy(raw["cells"][position])
     tampered["source"] = "X = 'mine'"
+    tampered["id"] = "tampered-copy"
     raw["cells"].insert(position + 3, tampered)
     aligned = align(cells_of(raw), list(release.cells), {})
     assert [p.code for p in aligned.problems] == ["cell-duplicated"]
