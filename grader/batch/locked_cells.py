@@ -150,8 +150,9 @@ def _restore_missing(
                 (i for i, c in enumerate(cells) if grade_id(c) == gid), position - 1
             )
             continue
-        kind = "answer" if is_answer_cell(ref) else ("test" if is_test_cell(ref) else "locked")
-        action = "left blank" if kind == "answer" else "restored"
+        editable = is_answer_cell(ref) or not is_locked_cell(ref)
+        kind = "answer" if editable else ("test" if is_test_cell(ref) else "locked")
+        action = "put back as released, unanswered" if kind == "answer" else "restored"
         problems.append(
             Problem(f"{kind}-cell-deleted", f"{kind} cell '{gid}' was deleted; {action}")
         )
