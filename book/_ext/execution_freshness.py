@@ -27,8 +27,8 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 STAMP_NAME = "code-digest.txt"
 WATCHED_PACKAGES = ("solutions",)
-# the assignment's committed source: the students' page reads its points
-WATCHED_FILES = ("assignments/source/hw4/hw4.md",)
+# the students' page reads the assignment's points and the grader's rubric
+WATCHED_FILES = ("assignments/source/hw4/hw4.md", "grader/rubric.py")
 
 
 def watched_files(srcdir: Path) -> list[Path]:

@@ -117,3 +117,12 @@ def test_each_edition_says_what_it_is(full_edition: Edition, student_edition: Ed
     marker = "This is the student edition"
     assert marker in student_edition.pages["book/intro.html"].text
     assert marker not in full_edition.pages["book/intro.html"].text
+
+
+def test_the_students_page_states_the_grader_s_carried_error_credit(
+    full_edition: Edition,
+) -> None:
+    import grader
+
+    share = round(100 * (1 - grader.RUBRIC.ecf_penalty))
+    assert str(share) in full_edition.pages["book/assignment.html"].pasted
