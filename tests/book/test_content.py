@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+import grader
 from tests.book import hand_computation as hand
 from tests.book.conftest import Edition
 from tests.book.site_crawl import toc_pages
@@ -122,7 +123,5 @@ def test_each_edition_says_what_it_is(full_edition: Edition, student_edition: Ed
 def test_the_students_page_states_the_grader_s_carried_error_credit(
     full_edition: Edition,
 ) -> None:
-    import grader
-
     share = round(100 * (1 - grader.RUBRIC.ecf_penalty))
     assert str(share) in full_edition.pages["book/assignment.html"].pasted
