@@ -25,7 +25,18 @@ ROOT = Path(__file__).resolve().parents[2]
 # edition: (output folder, configuration overrides, Sphinx tags for ``{only}``)
 EDITIONS: dict[str, tuple[str, dict[str, Any], list[str]]] = {
     "full": ("html", {}, ["full"]),
-    "student": ("html-student", {"student_edition": True}, ["student"]),
+    # no page sources in the student edition (nor the button that downloads them):
+    # they hold the worked solutions
+    "student": (
+        "html-student",
+        {
+            "student_edition": True,
+            "html_copy_source": False,
+            "html_show_sourcelink": False,
+            "html_theme_options": {"use_download_button": False},
+        },
+        ["student"],
+    ),
 }
 
 

@@ -57,3 +57,11 @@ def test_the_student_build_reuses_the_execution_cache(built: Build) -> None:
 
 def test_no_notebook_sits_next_to_a_chapter() -> None:
     assert list((ROOT / "book").rglob("*.ipynb")) == []
+
+
+@pytest.mark.slow
+def test_the_student_edition_does_not_ship_the_page_sources(built: Build) -> None:
+    # the sources hold the worked solutions
+    student = built.out / "html-student"
+    assert not (student / "_sources").exists()
+    assert [p for p in student.rglob("*.html") if "_sources/" in p.read_text()] == []
