@@ -68,6 +68,7 @@ could have set anyway, and how the parent protects itself.
 
 from grader.sandbox.bwrap import SandboxUnavailable, check_bwrap
 from grader.sandbox.limits import Limits
+from grader.sandbox.pool import SandboxPool
 from grader.sandbox.results import (
     Answer,
     AnswerStatus,
@@ -85,6 +86,7 @@ __all__ = [
     "CellStatus",
     "Limits",
     "PlainValue",
+    "SandboxPool",
     "SandboxResult",
     "SandboxUnavailable",
     "check_bwrap",

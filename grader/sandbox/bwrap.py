@@ -124,6 +124,7 @@ def bwrap_command(
     font_cache: Path | None,
     as_root: bool,
     info_fd: int,
+    program: str = "runner",
 ) -> list[str]:
     """The full command that starts the runner inside a new sandbox.
 
@@ -146,7 +147,7 @@ def bwrap_command(
     args += ["--clearenv"]
     for name, value in sandbox_environment(SCRATCH, RUNNER_PATH_INSIDE).items():
         args += ["--setenv", name, value]
-    return [*args, "--", *python_command(str(layout.executable))]
+    return [*args, "--", *python_command(str(layout.executable), program)]
 
 
 def sandbox_environment(home: str, runner_path: str) -> dict[str, str]:
@@ -169,9 +170,10 @@ def sandbox_environment(home: str, runner_path: str) -> dict[str, str]:
     }
 
 
-def python_command(executable: str) -> list[str]:
-    """The runner, by a ``python`` without site (no ``.pth`` file runs) nor cwd on sys.path."""
-    return [executable, "-S", "-s", "-P", "-m", f"{RUNNER_PACKAGE.name}.runner"]
+def python_command(executable: str, program: str = "runner") -> list[str]:
+    """``program`` (the runner, or the pool's zygote) of the package run inside, by a
+    ``python`` without site (no ``.pth`` file runs) nor cwd on sys.path."""
+    return [executable, "-S", "-s", "-P", "-m", f"{RUNNER_PACKAGE.name}.{program}"]
 
 
 def check_bwrap(bwrap: str | None = None) -> None:

@@ -79,36 +79,33 @@ def _dead(pid: int) -> bool:
 
 
 class Supervisor:
-    """One sandboxed process, its pipes and its deadlines."""
+    """One sandboxed run's pipes and deadlines; subclasses say how to kill and reap it."""
 
     def __init__(
         self,
-        process: subprocess.Popen[bytes],
         job: bytes,
+        stdin_fd: int,
+        streams: dict[int, str],
         pipes: Pipes,
         transcript: Transcript,
         reader: ChannelReader,
         limits: Limits,
     ) -> None:
-        assert process.stdin and process.stdout and process.stderr
-        self.process = process
         self.transcript = transcript
         self.reader = reader
         self.limits = limits
         self.problem = ""
-        self.init_pid: int | None = None
-        self.info = b""
+        self.finished = False
+        """Set by a subclass when it knows that every writer of the pipes is gone."""
         self.pending = memoryview(job)
-        self.stdin_fd = process.stdin.fileno()
-        self.streams = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
+        self.stdin_fd = stdin_fd
+        self.streams = streams
         self.channel_fd = pipes.channel[0]
         self.ack_fd = pipes.ack[1]
-        self.info_fd = pipes.info[0] if pipes.info else None
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.stdin_fd, selectors.EVENT_WRITE)
-        for fd in (self.channel_fd, *self.streams, self.info_fd):
-            if fd is not None:
-                self.selector.register(fd, selectors.EVENT_READ)
+        for fd in (self.channel_fd, *self.streams, *self.extra_fds()):
+            self.selector.register(fd, selectors.EVENT_READ)
         for key in self.selector.get_map().values():
             os.set_blocking(key.fd, False)
         os.set_blocking(self.ack_fd, False)
@@ -116,23 +113,40 @@ class Supervisor:
         self.notebook_deadline = now + limits.notebook_seconds
         self.cell_deadline = self.notebook_deadline
 
-    # -- killing ---------------------------------------------------------------
+    # -- what subclasses provide -------------------------------------------------
+
+    def extra_fds(self) -> tuple[int, ...]:
+        """More descriptors to watch; their data goes to :meth:`handle_extra`."""
+        return ()
+
+    def handle_extra(self, fd: int, data: bytes) -> None:
+        """Data (``b""`` at end of stream) read from one of :meth:`extra_fds`."""
 
     def kill(self) -> None:
-        """SIGKILL the sandbox's init (the namespace dies with it), else bubblewrap's group."""
-        if self.init_pid is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.init_pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=REAP_SECONDS)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
+        """SIGKILL everything of the run, now."""
+        raise NotImplementedError
 
-    def stop(self, status: CellStatus, detail: str) -> None:
+    def exit_code(self) -> int | None:
+        """The runner's exit status, waiting a little for it (None if it has not exited)."""
+        raise NotImplementedError
+
+    def after_end(self) -> None:
+        """The runner said ``end``: let it exit."""
+
+    def settle(self) -> None:
+        """Make sure nothing of the run is left, before :meth:`run` returns."""
+        raise NotImplementedError
+
+    def close_own(self) -> None:
+        """Close stdin (if still open), the streams and the subclass's own descriptors."""
+        raise NotImplementedError
+
+    # -- killing ---------------------------------------------------------------
+
+    def stop(self, status: CellStatus, detail: str, *, kill: bool = True) -> None:
         """End the run early: kill, keep what was already said, mark the running cell."""
-        self.kill()
+        if kill:
+            self.kill()
         self.drain_streams()
         self.transcript.stop(status, detail, time.monotonic())
         self.problem = self.problem or detail
@@ -158,15 +172,10 @@ class Supervisor:
             self.pending = self.pending[:0]
         if not self.pending:
             self.selector.unregister(self.stdin_fd)
-            assert self.process.stdin
-            self.process.stdin.close()
+            self.close_stdin()
 
-    def read_info(self, data: bytes) -> None:
-        self.info = (self.info + data)[:INFO_BYTES]
-        with contextlib.suppress(ValueError, AttributeError):
-            pid = json.loads(self.info).get("child-pid")
-            if isinstance(pid, int) and pid > 1:
-                self.init_pid = pid
+    def close_stdin(self) -> None:
+        os.close(self.stdin_fd)
 
     def read_channel(self, data: bytes) -> None:
         for message in self.reader.feed(data):
@@ -193,12 +202,14 @@ class Supervisor:
             self.selector.unregister(fd)
             if fd == self.channel_fd:
                 self.reader.close()
-        elif fd in self.streams:
-            self.transcript.stream(self.streams[fd], data)
-        elif fd == self.info_fd:
-            self.read_info(data)
+        if fd in self.streams:
+            if data:
+                self.transcript.stream(self.streams[fd], data)
+        elif fd == self.channel_fd:
+            if data:
+                self.read_channel(data)
         else:
-            self.read_channel(data)
+            self.handle_extra(fd, data)
 
     # -- the loop --------------------------------------------------------------
 
@@ -219,35 +230,110 @@ class Supervisor:
     def run(self) -> str:
         """Watch the run to its end; the run's problem in words ("" if none)."""
         try:
-            while self.selector.get_map() and not self.transcript.ended:
+            while self.selector.get_map() and not self.transcript.ended and not self.finished:
                 if self.check_deadlines():
                     break
                 timeout = min(self.cell_deadline, self.notebook_deadline) - time.monotonic()
                 for key, _ in self.selector.select(max(timeout, 0.0)):
                     self.handle(key.fd)
-                    if self.transcript.ended:
+                    if self.transcript.ended or self.finished:
                         break
+            if self.finished and not self.transcript.ended and not self.problem:
+                self.drain_all()
         except ChannelError as violation:
             self.stop("killed", f"the result channel was corrupted: {violation}")
         if self.transcript.ended:
             self.drain_streams()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=EXIT_SECONDS)  # the runner exits right after "end"
+            self.after_end()
         elif not self.problem:
-            try:
-                code: int | None = self.process.wait(timeout=REAP_SECONDS)
-            except subprocess.TimeoutExpired:
-                code = None
+            code = self.exit_code()
             detail = describe_exit(code)
             if not self.transcript.started:
                 detail = f"{NOT_STARTED} ({detail}): {self.transcript.last_error_line()}"
-            self.stop("killed", detail)
+            self.stop("killed", detail, kill=code is None)
+        self.settle()
+        self.close()
+        return self.problem
+
+    def drain_all(self) -> None:
+        """Every writer is gone: read the channel, then the streams, to their ends."""
+        for fd in (self.channel_fd, *self.streams):
+            for _ in range(DRAIN_READS * 4):
+                if fd not in self.selector.get_map() or self.transcript.ended:
+                    break
+                self.handle(fd)
+
+    def close(self) -> None:
+        for fd in list(self.selector.get_map()):
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(fd)
+        self.selector.close()
+        for fd in (self.channel_fd, self.ack_fd):
+            os.close(fd)
+        self.close_own()
+
+
+class ProcessSupervisor(Supervisor):
+    """A one-shot sandbox: bubblewrap started for this run, killed with its namespace."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        job: bytes,
+        pipes: Pipes,
+        transcript: Transcript,
+        reader: ChannelReader,
+        limits: Limits,
+    ) -> None:
+        assert process.stdin and process.stdout and process.stderr
+        self.process = process
+        self.init_pid: int | None = None
+        self.info = b""
+        self.info_fd = pipes.info[0] if pipes.info else None
+        streams = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
+        super().__init__(job, process.stdin.fileno(), streams, pipes, transcript, reader, limits)
+
+    def extra_fds(self) -> tuple[int, ...]:
+        return () if self.info_fd is None else (self.info_fd,)
+
+    def handle_extra(self, fd: int, data: bytes) -> None:
+        self.info = (self.info + data)[:INFO_BYTES]
+        with contextlib.suppress(ValueError, AttributeError):
+            pid = json.loads(self.info).get("child-pid")
+            if isinstance(pid, int) and pid > 1:
+                self.init_pid = pid
+
+    def close_stdin(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+
+    def kill(self) -> None:
+        """SIGKILL the sandbox's init (the namespace dies with it), else bubblewrap's group."""
+        if self.init_pid is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.init_pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=REAP_SECONDS)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    def exit_code(self) -> int | None:
+        try:
+            return self.process.wait(timeout=REAP_SECONDS)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def after_end(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=EXIT_SECONDS)  # the runner exits right after "end"
+
+    def settle(self) -> None:
         self.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=REAP_SECONDS)
         self.wait_for_namespace()
-        self.close()
-        return self.problem
 
     def wait_for_namespace(self) -> None:
         """Return once the sandbox's init has finished dying, with every process it outlived.
@@ -261,15 +347,13 @@ class Supervisor:
         while not _dead(self.init_pid) and time.monotonic() < deadline:
             time.sleep(0.002)
 
-    def close(self) -> None:
-        self.selector.close()
+    def close_own(self) -> None:
         for stream in (self.process.stdout, self.process.stderr, self.process.stdin):
             with contextlib.suppress(OSError):
                 stream.close()  # type: ignore[union-attr]
-        os.close(self.channel_fd)
-        os.close(self.ack_fd)
         if self.info_fd is not None:
-            os.close(self.info_fd)
+            with contextlib.suppress(OSError):
+                os.close(self.info_fd)
 
 
 def supervise(
@@ -308,4 +392,4 @@ def supervise(
     finally:
         for fd in child_ends:
             os.close(fd)
-    return Supervisor(process, job, pipes, transcript, reader, limits).run()
+    return ProcessSupervisor(process, job, pipes, transcript, reader, limits).run()

@@ -33,18 +33,23 @@ def figure_output(figure: Any) -> dict[str, Any]:
 class Displays:
     """Sends figures and ``display()`` outputs of the running cell, at most ``limit`` each."""
 
-    def __init__(self, channel: Channel, limit: int) -> None:
+    def __init__(self, channel: Channel | None = None, limit: int = 0) -> None:
         self.channel = channel
         self.limit = limit
         self.cell = -1
         self.sent = 0
+
+    def attach(self, channel: Channel, limit: int) -> None:
+        """Send to ``channel`` from now on (a forked job's own channel)."""
+        self.channel = channel
+        self.limit = limit
 
     def start_cell(self, cell: int) -> None:
         self.cell = cell
         self.sent = 0
 
     def send(self, output: dict[str, Any]) -> None:
-        if self.sent < self.limit:
+        if self.sent < self.limit and self.channel is not None:
             self.channel.send({"type": "display", "cell": self.cell, "output": output})
         self.sent += 1
 
@@ -103,7 +108,12 @@ class InlineBackendFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.show = show  # type: ignore[attr-defined]
 
 
-def install_backend(displays: Displays) -> None:
-    """Use the sandbox's inline backend, as ``%matplotlib inline`` would."""
-    sys.meta_path.append(InlineBackendFinder(displays))
+DISPLAYS = Displays()
+"""The process's one display sink; a job attaches its channel to it."""
+
+
+def install_backend() -> None:
+    """Use the sandbox's inline backend, as ``%matplotlib inline`` would (once per process)."""
+    if not any(isinstance(finder, InlineBackendFinder) for finder in sys.meta_path):
+        sys.meta_path.append(InlineBackendFinder(DISPLAYS))
     os.environ["MPLBACKEND"] = f"module://{BACKEND_MODULE}"

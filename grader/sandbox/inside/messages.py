@@ -12,6 +12,7 @@ MAX_TEXT = 20_000
 
 _write = os.write  # bound now: a cell may replace os.write or json.dumps
 _dumps = json.dumps
+_getpid = os.getpid
 
 
 class Channel:
@@ -20,7 +21,7 @@ class Channel:
     def __init__(self, fd: int, ack_fd: int) -> None:
         self.fd = fd
         self.ack_fd = ack_fd
-        self.owner = os.getpid()
+        self.owner = _getpid()
 
     def wait_for_parent(self) -> None:
         """Block until the parent has read this cell's output (one byte on the ack pipe).
@@ -32,7 +33,7 @@ class Channel:
             os.read(self.ack_fd, 1)
 
     def send(self, message: dict[str, Any]) -> None:
-        if os.getpid() != self.owner:
+        if _getpid() != self.owner:
             os._exit(0)  # a process forked by a cell came back here: it has nothing to say
         flush_streams()
         data = (_dumps(message, allow_nan=False, separators=(",", ":")) + "\n").encode()

@@ -35,7 +35,7 @@ import types
 from typing import Any
 
 from .cells import CellTimeoutError, error_output, run_cell, start_alarm
-from .figures import Displays, install_backend
+from .figures import DISPLAYS, install_backend
 from .messages import Channel, short_repr
 from .plain import snapshot
 
@@ -54,6 +54,12 @@ def confine(job: dict[str, Any]) -> None:
     uid = job.get("uid")
     if uid is not None:
         os.chown(".", uid, uid)
+    drop_privileges(job)
+
+
+def drop_privileges(job: dict[str, Any]) -> None:
+    """The resource limits, then the job's own user (no capability is left after it)."""
+    uid = job.get("uid")
     for name, (soft, hard) in job["rlimits"].items():
         resource.setrlimit(RLIMITS[name], (soft, hard))
     if uid is not None:
@@ -87,42 +93,72 @@ def read_job() -> dict[str, Any]:
     return job
 
 
-def main() -> None:
-    job = read_job()
-    channel = Channel(job["channel_fd"], job["ack_fd"])
-    confine(job)
-    sys.path[:0] = ["", *job["paths"]]
-    for name, text in job["files"].items():
-        with open(name, "w", encoding="utf-8", errors="replace") as handle:
-            handle.write(text)
-    prepare_matplotlib(job)
+_BUILTINS = builtins.__dict__
+_PRISTINE = dict(_BUILTINS)
+"""The builtins as they were before any student code ran."""
+_clear = dict.clear
+_update = dict.update
+_copy = dict.copy
+_setitimer = signal.setitimer
+
+
+def _install_builtins(contents: dict[str, Any]) -> dict[str, Any]:
+    """Make ``builtins`` hold ``contents``; returns what it held before.
+
+    Student code runs with its own builtins (a cell may set
+    ``builtins.isinstance = ...``, which changes its later cells as in a kernel),
+    but the runner's own work between cells always sees the original ones, so
+    values are still read and sent correctly.
+    """
+    before = _copy(_BUILTINS)
+    _clear(_BUILTINS)
+    _update(_BUILTINS, contents)
+    return before
+
+
+def run_cells(job: dict[str, Any], channel: Channel) -> None:
+    """Each cell in one shared namespace, reported on ``channel``; then ``end``."""
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    displays = Displays(channel, job["figures_per_cell"])
-    install_backend(displays)
+    displays = DISPLAYS
+    displays.attach(channel, job["figures_per_cell"])
+    install_backend()
     notebook = types.ModuleType("__main__")  # the cells' module, as in a kernel
     sys.modules["__main__"] = notebook
     namespace: dict[str, Any] = notebook.__dict__
     namespace.update(__builtins__=builtins, display=displays.display)
     names: list[str] = job["names"]
+    students = _copy(_PRISTINE)
     for index, source in enumerate(job["cells"]):
         channel.send({"type": "start", "cell": index})
         displays.start_cell(index)
         status, error, result = "ok", None, None
+        value: Any = None
+        failure: BaseException | None = None
+        _install_builtins(students)
         try:
             try:
                 start_alarm(job["cell_seconds"])
                 value = run_cell(source, f"<cell {index + 1}>", namespace)
             finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            if value is not None:
-                result = short_repr(value)
-            displays.flush_figures()
+                _setitimer(signal.ITIMER_REAL, 0)
         except BaseException as problem:
-            status = "timeout" if isinstance(problem, CellTimeoutError) else "error"
-            error = error_output(problem)
+            failure = problem
+        finally:
+            students = _install_builtins(_PRISTINE)
+        if failure is None:
+            try:
+                if value is not None:
+                    result = short_repr(value)
+                displays.flush_figures()
+            except BaseException as problem:
+                failure = problem
+        if failure is not None:
+            status = "timeout" if isinstance(failure, CellTimeoutError) else "error"
+            error = error_output(failure)
             with contextlib.suppress(BaseException):
                 displays.flush_figures()
+        value = failure = None
         answers = snapshot(namespace, names)
         channel.send(
             {
@@ -137,6 +173,23 @@ def main() -> None:
         channel.wait_for_parent()
     channel.send({"type": "end"})
     os._exit(0)
+
+
+def main() -> None:
+    job = read_job()
+    channel = Channel(job["channel_fd"], job["ack_fd"])
+    confine(job)
+    sys.path[:0] = ["", *job["paths"]]
+    write_files(job)
+    prepare_matplotlib(job)
+    run_cells(job, channel)
+
+
+def write_files(job: dict[str, Any]) -> None:
+    """The job's support files (``hw4_variant.py``...) into the working directory."""
+    for name, text in job["files"].items():
+        with open(name, "w", encoding="utf-8", errors="replace") as handle:
+            handle.write(text)
 
 
 if __name__ == "__main__":
