@@ -9,10 +9,11 @@ from pathlib import Path
 
 from grader.batch.course import CourseError, CoursePaths
 from grader.batch.course_config import configured_named_regexp
-from grader.batch.executor import make_executor
+from grader.batch.executor import make_executor, make_limits
 from grader.batch.preflight import sandbox_missing_reason
 from grader.batch.runner import BatchResult, run_batch
 from grader.batch.zip_input import collect_zip
+from grader.sandbox import SandboxPool
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,13 +76,16 @@ def run(args: argparse.Namespace) -> int:
             )
             for line in collected.skipped:
                 print(f"  skipped {line}", file=sys.stderr)
-        execute = make_executor(
-            sandboxed=not args.unsafe_no_sandbox,
-            cell_seconds=args.cell_timeout,
-            notebook_seconds=args.notebook_timeout,
-            memory_mib=args.memory_mb,
-        )
-        result = run_batch(paths, execute, args.jobs, force=args.force)
+        limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
+        with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
+            execute = make_executor(
+                sandboxed=not args.unsafe_no_sandbox,
+                cell_seconds=args.cell_timeout,
+                notebook_seconds=args.notebook_timeout,
+                memory_mib=args.memory_mb,
+                pool=pool,
+            )
+            result = run_batch(paths, execute, args.jobs, force=args.force)
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""The batch's executor: :func:`grader.sandbox.run_cells` with the command's limits."""
+"""The batch's executor: :func:`grader.sandbox.run_cells` with the command's limits,
+or a :class:`grader.sandbox.SandboxPool`'s warm workers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from grader.batch.execution import CellRun, Execution, Executor
-from grader.sandbox import Limits, SandboxResult, run_cells
+from grader.sandbox import Limits, SandboxPool, SandboxResult, run_cells
 
 MIB = 1024 * 1024
 
@@ -32,15 +33,25 @@ def make_executor(
     cell_seconds: float | None = None,
     notebook_seconds: float | None = None,
     memory_mib: int | None = None,
+    pool: SandboxPool | None = None,
 ) -> Executor:
-    """An executor running cells in bubblewrap (or, if not ``sandboxed``, without isolation)."""
+    """An executor running cells in bubblewrap (or, if not ``sandboxed``, without isolation).
+
+    With ``pool``, each notebook runs in one of its warm workers (made with the same
+    ``sandboxed`` choice and :func:`make_limits`' scratch size).
+    """
     limits = make_limits(cell_seconds, notebook_seconds, memory_mib)
 
     def execute(
         sources: Sequence[str], names: Sequence[str], files: Mapping[str, bytes]
     ) -> Execution:
         texts = {name: text for name, data in files.items() if (text := _text(data)) is not None}
-        result = run_cells(sources, names=names, limits=limits, files=texts, unsafe=not sandboxed)
+        if pool is not None:
+            result = pool.run_cells(sources, names=names, limits=limits, files=texts)
+        else:
+            result = run_cells(
+                sources, names=names, limits=limits, files=texts, unsafe=not sandboxed
+            )
         return to_execution(result)
 
     return execute

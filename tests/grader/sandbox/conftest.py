@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from grader.sandbox import Limits
+from grader.sandbox import Limits, SandboxPool, SandboxResult, run_cells
 
 SMALL = Limits(
     cell_seconds=10.0,
@@ -37,3 +37,22 @@ def private_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         del os.environ["XDG_CACHE_HOME"]
     else:
         os.environ["XDG_CACHE_HOME"] = saved
+
+
+Runner = Callable[..., SandboxResult]
+"""``run_cells`` or a pool's ``run_cells``: the same arguments, the same results."""
+
+
+@pytest.fixture(scope="package")
+def pool() -> Iterator[SandboxPool]:
+    """One warm worker shared by the whole package: every test's job follows other jobs."""
+    with SandboxPool(SMALL, workers=1) as shared:
+        yield shared
+
+
+@pytest.fixture(params=["one-shot", "pool"])
+def sandbox(request: pytest.FixtureRequest, pool: SandboxPool) -> Runner:
+    """The test runs once with a fresh sandbox per call and once in the shared warm worker."""
+    if request.param == "one-shot":
+        return run_cells
+    return pool.run_cells

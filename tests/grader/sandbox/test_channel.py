@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from grader.sandbox import Limits, run_cells
+from grader.sandbox import Limits, SandboxResult
 from grader.sandbox.channel import ChannelError, ChannelReader, parse_message
+from tests.grader.sandbox.conftest import Runner
 
 FIND_CHANNEL = """
 import fcntl, os, stat
@@ -32,20 +33,26 @@ def write_done(answers: dict[str, object]) -> str:
     return f"os.write(channel_fd(), {line.encode()!r})\n"
 
 
-def forge(payload: str, limits: Limits, names: list[str] | None = None):  # type: ignore[no-untyped-def]
+def forge(
+    sandbox: Runner, payload: str, limits: Limits, names: list[str] | None = None
+) -> SandboxResult:
     cells = [EARLIER, FIND_CHANNEL + payload, "after = 1\n"]
-    return run_cells(cells, names=names or ["loss"], limits=limits)
+    return sandbox(cells, names=names or ["loss"], limits=limits)
 
 
-def test_garbage_on_the_channel_ends_the_run_and_keeps_earlier_values(limits: Limits) -> None:
-    result = forge("os.write(channel_fd(), b'not json at all\\n')\n", limits)
+def test_garbage_on_the_channel_ends_the_run_and_keeps_earlier_values(
+    limits: Limits, sandbox: Runner
+) -> None:
+    result = forge(sandbox, "os.write(channel_fd(), b'not json at all\\n')\n", limits)
     assert [cell.status for cell in result.cells] == ["ok", "killed", "skipped"]
     assert "result channel was corrupted" in result.cells[1].detail
     assert result.values() == {"loss": 0.5}
 
 
-def test_a_forged_message_can_only_claim_the_students_own_numbers(limits: Limits) -> None:
-    result = forge(write_done({"loss": {"value": 0.0}}), limits)
+def test_a_forged_message_can_only_claim_the_students_own_numbers(
+    limits: Limits, sandbox: Runner
+) -> None:
+    result = forge(sandbox, write_done({"loss": {"value": 0.0}}), limits)
     # The forged 'done' is believed: a value the cell could have set with `loss = 0.0`.
     assert result.answers["loss"].value == 0.0
     # The runner's own 'done' for the same cell then comes out of order: the run ends.
@@ -53,22 +60,22 @@ def test_a_forged_message_can_only_claim_the_students_own_numbers(limits: Limits
     assert "out of order" in result.problem
 
 
-def test_forged_names_that_were_not_requested_are_rejected(limits: Limits) -> None:
-    result = forge(write_done({"loss": {"value": 1}, "score": {"value": 100}}), limits)
+def test_forged_names_that_were_not_requested_are_rejected(limits: Limits, sandbox: Runner) -> None:
+    result = forge(sandbox, write_done({"loss": {"value": 1}, "score": {"value": 100}}), limits)
     assert "exactly the requested names" in result.problem
     assert result.values() == {"loss": 0.5}
 
 
-def test_a_channel_flood_is_cut_at_the_size_limit(limits: Limits) -> None:
+def test_a_channel_flood_is_cut_at_the_size_limit(limits: Limits, sandbox: Runner) -> None:
     payload = "fd = channel_fd()\nwhile True:\n    os.write(fd, b'[' * 65536)\n"
-    result = forge(payload, replace(limits, channel_bytes=1024 * 1024))
+    result = forge(sandbox, payload, replace(limits, channel_bytes=1024 * 1024))
     assert result.cells[1].status == "killed"
     assert "size limit" in result.problem or "longer than the limit" in result.problem
     assert result.values() == {"loss": 0.5}
 
 
-def test_closing_the_channel_ends_the_run_cleanly(limits: Limits) -> None:
-    result = forge("os.close(channel_fd())\n", limits)
+def test_closing_the_channel_ends_the_run_cleanly(limits: Limits, sandbox: Runner) -> None:
+    result = forge(sandbox, "os.close(channel_fd())\n", limits)
     assert result.cells[0].status == "ok" and result.cells[1].status == "killed"
     assert result.values() == {"loss": 0.5}
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from grader.sandbox import Limits, run_cells
+from grader.sandbox import Limits
+from tests.grader.sandbox.conftest import Runner
 
 QUICK = "x = 1\n"
 AFTER = "after = 2\n"
@@ -33,10 +34,12 @@ def host_processes_with(marker: str) -> list[int]:
     return found
 
 
-def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(limits: Limits) -> None:
+def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(
+    limits: Limits, sandbox: Runner
+) -> None:
     limits = replace(limits, cell_seconds=1.0)
     loop = "y = 0\nwhile True:\n    try:\n        y += 1\n    except Exception:\n        pass\n"
-    result = run_cells([QUICK, loop, AFTER], names=["x", "y", "after"], limits=limits)
+    result = sandbox([QUICK, loop, AFTER], names=["x", "y", "after"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "timeout", "ok"]
     assert result.cells[1].error_name == "CellTimeoutError"
     assert "cell time limit (1 s) exceeded" in result.cells[1].detail
@@ -47,29 +50,31 @@ def test_an_infinite_loop_is_interrupted_and_the_notebook_goes_on(limits: Limits
 
 
 def test_a_cell_that_cannot_be_interrupted_is_killed_after_the_grace_period(
-    limits: Limits,
+    limits: Limits, sandbox: Runner
 ) -> None:
     limits = replace(limits, cell_seconds=1.0, grace_seconds=0.5)
     blocked = "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n"
     loop = blocked + "while True:\n    pass\n"
-    result = run_cells([QUICK, loop, AFTER], names=["x", "after"], limits=limits)
+    result = sandbox([QUICK, loop, AFTER], names=["x", "after"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "timeout", "skipped"]
     assert "did not stop when interrupted" in result.cells[1].detail
     assert result.values() == {"x": 1}
     assert not result.completed
 
 
-def test_the_notebook_time_limit_stops_a_run_of_slow_cells(limits: Limits) -> None:
+def test_the_notebook_time_limit_stops_a_run_of_slow_cells(limits: Limits, sandbox: Runner) -> None:
     limits = replace(limits, cell_seconds=5.0, notebook_seconds=3.0)
     slow = "import time\ntime.sleep(0.6)\n"
-    result = run_cells([QUICK, *[slow] * 8, AFTER], names=["x"], limits=limits)
+    result = sandbox([QUICK, *[slow] * 8, AFTER], names=["x"], limits=limits)
     statuses = [cell.status for cell in result.cells]
     assert statuses[0] == "ok" and "timeout" in statuses and statuses[-1] == "skipped"
     assert "notebook time limit" in result.problem
     assert result.values() == {"x": 1}
 
 
-def test_a_signal_handler_ignoring_the_timeout_does_not_survive(limits: Limits) -> None:
+def test_a_signal_handler_ignoring_the_timeout_does_not_survive(
+    limits: Limits, sandbox: Runner
+) -> None:
     marker = f"survivor-{uuid.uuid4()}"
     cell = f"""
 import os, signal, sys
@@ -84,14 +89,16 @@ while True:
     pass
 """
     limits = replace(limits, cell_seconds=1.0, grace_seconds=0.5)
-    result = run_cells([QUICK, cell, AFTER], names=["x"], limits=limits)
+    result = sandbox([QUICK, cell, AFTER], names=["x"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "timeout", "skipped"]
     assert "did not stop when interrupted" in result.problem
     assert result.values() == {"x": 1}
     assert host_processes_with(marker) == []
 
 
-def test_a_fork_bomb_is_bounded_and_leaves_no_process_behind(limits: Limits) -> None:
+def test_a_fork_bomb_is_bounded_and_leaves_no_process_behind(
+    limits: Limits, sandbox: Runner
+) -> None:
     marker = f"forkbomb-{uuid.uuid4()}"
     cell = f"""
 import os, sys
@@ -104,10 +111,10 @@ while True:
         pass
 """
     limits = replace(limits, cell_seconds=1.5, processes=8)
-    result = run_cells([QUICK, cell], names=["x"], limits=limits)
+    result = sandbox([QUICK, cell], names=["x"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "timeout"]
     assert host_processes_with(marker) == []
-    healthy = run_cells(
+    healthy = sandbox(
         [
             "import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\n"
             "os.waitpid(pid, 0)\nok = True"
@@ -118,7 +125,7 @@ while True:
     assert healthy.values() == {"ok": True}
 
 
-def test_processes_are_limited_to_the_configured_number(limits: Limits) -> None:
+def test_processes_are_limited_to_the_configured_number(limits: Limits, sandbox: Runner) -> None:
     cell = """
 import os, time
 children = []
@@ -133,19 +140,21 @@ except OSError as error:
     failure = type(error).__name__
 started = len(children)
 """
-    result = run_cells([cell], names=["started", "failure"], limits=replace(limits, processes=6))
+    result = sandbox([cell], names=["started", "failure"], limits=replace(limits, processes=6))
     values = result.values()
     assert values["failure"] == "BlockingIOError"
     assert 0 < values["started"] < 6  # type: ignore[operator]
 
 
-def test_a_memory_bomb_raises_memory_error_and_later_cells_run(limits: Limits) -> None:
+def test_a_memory_bomb_raises_memory_error_and_later_cells_run(
+    limits: Limits, sandbox: Runner
+) -> None:
     bombs = [
         "block = bytearray(4 * 1024 ** 3)\n",
         "import numpy as np\nhuge = np.ones((50_000, 50_000))\n",
         "grow = []\nwhile True:\n    grow.append(bytearray(10 ** 7))\n",
     ]
-    result = run_cells([QUICK, *bombs, "del grow\n" + AFTER], names=["x", "after"], limits=limits)
+    result = sandbox([QUICK, *bombs, "del grow\n" + AFTER], names=["x", "after"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "error", "error", "error", "ok"]
     assert all(
         cell.error_name in ("MemoryError", "_ArrayMemoryError") for cell in result.cells[1:4]
@@ -153,18 +162,18 @@ def test_a_memory_bomb_raises_memory_error_and_later_cells_run(limits: Limits) -
     assert result.values() == {"x": 1, "after": 2}
 
 
-def test_the_cpu_limit_kills_a_busy_process(limits: Limits) -> None:
+def test_the_cpu_limit_kills_a_busy_process(limits: Limits, sandbox: Runner) -> None:
     limits = replace(limits, cpu_seconds=1, cell_seconds=30.0)
-    result = run_cells([QUICK, "while True:\n    pass\n", AFTER], names=["x"], limits=limits)
+    result = sandbox([QUICK, "while True:\n    pass\n", AFTER], names=["x"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "killed", "skipped"]
     assert "CPU time limit" in result.cells[1].detail
     assert result.values() == {"x": 1}
 
 
-def test_an_output_flood_is_truncated(limits: Limits) -> None:
+def test_an_output_flood_is_truncated(limits: Limits, sandbox: Runner) -> None:
     flood = "for i in range(200_000):\n    print('flood line', i)\n"
     raw = "import os\nfor i in range(2_000):\n    os.write(2, b'e' * 1000)\n"
-    result = run_cells([flood, raw, AFTER], names=["after"], limits=limits)
+    result = sandbox([flood, raw, AFTER], names=["after"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "ok", "ok"]
     stdout, stderr = result.cells[0].stdout, result.cells[1].stderr
     assert stdout.startswith("flood line 0\n") and "output truncated" in stdout
@@ -173,19 +182,17 @@ def test_an_output_flood_is_truncated(limits: Limits) -> None:
     assert result.values() == {"after": 2}
 
 
-def test_an_endless_flood_times_out_with_bounded_output(limits: Limits) -> None:
+def test_an_endless_flood_times_out_with_bounded_output(limits: Limits, sandbox: Runner) -> None:
     limits = replace(limits, cell_seconds=1.0)
-    result = run_cells(
-        [QUICK, "while True:\n    print('x' * 10_000)\n"], names=["x"], limits=limits
-    )
+    result = sandbox([QUICK, "while True:\n    print('x' * 10_000)\n"], names=["x"], limits=limits)
     flood = result.cells[1]
     assert flood.status == "timeout"
     assert len(flood.stdout.encode()) < limits.output_bytes + 200
     assert result.values() == {"x": 1}
 
 
-def test_sys_exit_is_an_error_and_the_notebook_goes_on(limits: Limits) -> None:
-    result = run_cells(
+def test_sys_exit_is_an_error_and_the_notebook_goes_on(limits: Limits, sandbox: Runner) -> None:
+    result = sandbox(
         [QUICK, "import sys\nsys.exit(3)\n", AFTER], names=["x", "after"], limits=limits
     )
     assert [cell.status for cell in result.cells] == ["ok", "error", "ok"]
@@ -194,8 +201,8 @@ def test_sys_exit_is_an_error_and_the_notebook_goes_on(limits: Limits) -> None:
     assert result.completed
 
 
-def test_os_exit_kills_the_run_and_keeps_earlier_values(limits: Limits) -> None:
-    result = run_cells(
+def test_os_exit_kills_the_run_and_keeps_earlier_values(limits: Limits, sandbox: Runner) -> None:
+    result = sandbox(
         [QUICK, "import os\nos._exit(0)\n", AFTER], names=["x", "after"], limits=limits
     )
     assert [cell.status for cell in result.cells] == ["ok", "killed", "skipped"]
@@ -204,15 +211,15 @@ def test_os_exit_kills_the_run_and_keeps_earlier_values(limits: Limits) -> None:
     assert not result.completed
 
 
-def test_a_crash_by_signal_is_reported(limits: Limits) -> None:
+def test_a_crash_by_signal_is_reported(limits: Limits, sandbox: Runner) -> None:
     cell = "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
-    result = run_cells([QUICK, cell], names=["x"], limits=limits)
+    result = sandbox([QUICK, cell], names=["x"], limits=limits)
     assert result.cells[1].status == "killed" and "SIGSEGV" in result.cells[1].detail
 
 
-def test_a_huge_file_hits_the_file_size_limit(limits: Limits) -> None:
+def test_a_huge_file_hits_the_file_size_limit(limits: Limits, sandbox: Runner) -> None:
     cell = "with open('big.bin', 'wb') as f:\n    f.write(b'x' * (8 * 1024 * 1024))\n"
-    result = run_cells([cell, AFTER], names=["after"], limits=limits)
+    result = sandbox([cell, AFTER], names=["after"], limits=limits)
     assert result.cells[0].status == "error"
     assert (
         result.cells[0].error_name == "OSError"
@@ -221,22 +228,22 @@ def test_a_huge_file_hits_the_file_size_limit(limits: Limits) -> None:
     assert result.values() == {"after": 2}
 
 
-def test_many_files_fill_only_the_capped_scratch_directory(limits: Limits) -> None:
+def test_many_files_fill_only_the_capped_scratch_directory(limits: Limits, sandbox: Runner) -> None:
     cell = (
         "block = b'x' * (512 * 1024)\n"
         "for i in range(1000):\n"
         "    with open(f'part{i}.bin', 'wb') as f:\n"
         "        f.write(block)\n"
     )
-    result = run_cells([cell, AFTER], names=["after"], limits=limits)
+    result = sandbox([cell, AFTER], names=["after"], limits=limits)
     assert result.cells[0].status == "error"
     assert "No space left on device" in result.cells[0].error_message
     assert result.values() == {"after": 2}
 
 
-def test_a_failing_run_does_not_affect_the_next_one(limits: Limits) -> None:
-    run_cells(["import os\nos._exit(1)\n"], names=[], limits=limits)
-    result = run_cells([QUICK], names=["x"], limits=limits)
+def test_a_failing_run_does_not_affect_the_next_one(limits: Limits, sandbox: Runner) -> None:
+    sandbox(["import os\nos._exit(1)\n"], names=[], limits=limits)
+    result = sandbox([QUICK], names=["x"], limits=limits)
     assert result.values() == {"x": 1} and os.getpid() > 0
 
 
@@ -277,10 +284,12 @@ def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
     return condition()
 
 
-def test_output_over_many_cells_is_capped_for_the_whole_run(limits: Limits) -> None:
+def test_output_over_many_cells_is_capped_for_the_whole_run(
+    limits: Limits, sandbox: Runner
+) -> None:
     limits = replace(limits, output_bytes=4096, total_output_bytes=20_000)
     cells = ["print('y' * 3000)"] * 50
-    result = run_cells(cells, names=[], limits=limits)
+    result = sandbox(cells, names=[], limits=limits)
     assert all(cell.status == "ok" for cell in result.cells)
     notice = "\n[output truncated"
     kept = sum(len(cell.stdout.partition(notice)[0].encode()) for cell in result.cells)

@@ -13,13 +13,16 @@ import pytest
 
 import grader
 from grader.sandbox import Limits, layout, run, run_cells
+from tests.grader.sandbox.conftest import Runner
 
 REPOSITORY = Path(grader.__file__).resolve().parents[1]
 PREFIX = Path(sys.base_prefix).resolve()
 
 
-def outcome(cell: str, limits: Limits, names: list[str] | None = None) -> dict[str, object]:
-    result = run_cells([cell], names=names or ["found"], limits=limits)
+def outcome(
+    sandbox: Runner, cell: str, limits: Limits, names: list[str] | None = None
+) -> dict[str, object]:
+    result = sandbox([cell], names=names or ["found"], limits=limits)
     assert result.cells[0].status == "ok", result.cells[0].traceback
     return result.values()
 
@@ -34,7 +37,7 @@ def attempt(action):
 """
 
 
-def test_the_project_packages_cannot_be_imported(limits: Limits) -> None:
+def test_the_project_packages_cannot_be_imported(limits: Limits, sandbox: Runner) -> None:
     cell = TRY + (
         "import glob, sys\n"
         "found = [attempt(lambda: __import__(m)) for m in ('solutions', 'grader')]\n"
@@ -43,14 +46,14 @@ def test_the_project_packages_cannot_be_imported(limits: Limits) -> None:
         "hidden = [attempt(lambda p=p: exec(open(p).read())) for p in editable]\n"
         "found += [attempt(lambda: __import__(m)) for m in ('solutions', 'grader')]\n"
     )
-    values = outcome(cell, limits, ["found", "hidden", "editable"])
+    values = outcome(sandbox, cell, limits, ["found", "hidden", "editable"])
     assert values["found"] == ["ModuleNotFoundError"] * 4
     assert values["editable"]  # the install is there, masked
     assert set(values["hidden"]) == {"PermissionError"}  # type: ignore[arg-type]
 
 
 def test_the_course_directory_and_other_files_are_not_visible(
-    limits: Limits, tmp_path: Path
+    limits: Limits, tmp_path: Path, sandbox: Runner
 ) -> None:
     course = tmp_path / "course"
     (course / "submitted" / "other_student" / "hw4").mkdir(parents=True)
@@ -78,13 +81,13 @@ words = ("gradebook.db", "solutions", "grader", "submitted", "autograded", "hw4"
 leaks = [n for n in names if set(n.split("/")) & set(words)]
 processes = [p for p in os.listdir("/proc") if p.isdigit()]
 """
-    values = outcome(cell, limits, ["found", "leaks", "processes"])
+    values = outcome(sandbox, cell, limits, ["found", "leaks", "processes"])
     assert values["found"] == [False] * len(paths)
     assert values["leaks"] == []
     assert len(values["processes"]) <= 3  # type: ignore[arg-type]  # init, the runner, ls
 
 
-def test_there_is_no_network(limits: Limits) -> None:
+def test_there_is_no_network(limits: Limits, sandbox: Runner) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -102,7 +105,7 @@ found = [
 """
     )
     try:
-        values = outcome(cell, replace(limits, cell_seconds=20.0))
+        values = outcome(sandbox, cell, replace(limits, cell_seconds=20.0))
         with pytest.raises(BlockingIOError):
             listener.accept()  # nobody connected from inside
     finally:
@@ -113,7 +116,9 @@ found = [
     assert found[2] == "gaierror"  # type: ignore[index]
 
 
-def test_writing_outside_the_scratch_directory_fails(limits: Limits, tmp_path: Path) -> None:
+def test_writing_outside_the_scratch_directory_fails(
+    limits: Limits, tmp_path: Path, sandbox: Runner
+) -> None:
     targets = [
         "/usr/escape",
         "/escape",
@@ -132,7 +137,7 @@ with open("inside.txt", "w") as handle:
 scratch = open("inside.txt").read()
 """
     )
-    values = outcome(cell, limits, ["found", "scratch"])
+    values = outcome(sandbox, cell, limits, ["found", "scratch"])
     assert all(
         result in ("OSError", "PermissionError", "FileNotFoundError") for result in values["found"]
     )  # type: ignore[union-attr]
@@ -141,32 +146,34 @@ scratch = open("inside.txt").read()
     assert not (tmp_path / "escape").exists()
 
 
-def test_each_run_has_its_own_scratch_directory(limits: Limits) -> None:
-    run_cells(["open('left-behind.txt', 'w').write('x')"], names=[], limits=limits)
-    values = outcome("import os\nfound = os.listdir('.')", limits)
+def test_each_run_has_its_own_scratch_directory(limits: Limits, sandbox: Runner) -> None:
+    sandbox(["open('left-behind.txt', 'w').write('x')"], names=[], limits=limits)
+    values = outcome(sandbox, "import os\nfound = os.listdir('.')", limits)
     assert "left-behind.txt" not in values["found"]  # type: ignore[operator]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="privileges are dropped only when the grader is root")
-def test_student_code_runs_unprivileged(limits: Limits) -> None:
+def test_student_code_runs_unprivileged(limits: Limits, sandbox: Runner) -> None:
     cell = """
 import os
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 found = [os.getuid(), os.getgid(), int(status["CapEff"], 16), int(status["CapPrm"], 16)]
 """
-    uid, gid, effective, permitted = outcome(cell, limits)["found"]  # type: ignore[misc]
+    uid, gid, effective, permitted = outcome(sandbox, cell, limits)["found"]  # type: ignore[misc]
     assert uid != 0 and gid != 0 and effective == 0 and permitted == 0
 
 
 def test_nothing_of_the_graders_environment_is_inherited(
-    limits: Limits, monkeypatch: pytest.MonkeyPatch
+    limits: Limits, monkeypatch: pytest.MonkeyPatch, sandbox: Runner
 ) -> None:
     monkeypatch.setenv("HW4_GRADER_SECRET", "do-not-leak")
-    values = outcome("import os\nfound = 'HW4_GRADER_SECRET' in os.environ", limits)
+    values = outcome(sandbox, "import os\nfound = 'HW4_GRADER_SECRET' in os.environ", limits)
     assert values == {"found": False}
 
 
-def test_monkeypatching_numpy_or_builtins_changes_only_its_own_numbers(limits: Limits) -> None:
+def test_monkeypatching_numpy_or_builtins_changes_only_its_own_numbers(
+    limits: Limits, sandbox: Runner
+) -> None:
     patch = """
 import builtins, json, numpy as np
 np.allclose = lambda *args, **kwargs: True
@@ -175,9 +182,9 @@ builtins.abs = lambda value: 0
 json.dumps = lambda *args, **kwargs: "forged"
 """
     compute = "close = np.allclose(1.0, 2.0)\nloss = np.mean([1.0, 3.0])\nsize = abs(-5)\n"
-    patched = run_cells([patch, compute], names=["close", "loss", "size"], limits=limits)
+    patched = sandbox([patch, compute], names=["close", "loss", "size"], limits=limits)
     assert patched.values() == {"close": True, "loss": 0.0, "size": 0}
-    fresh = run_cells(
+    fresh = sandbox(
         ["import numpy as np\n" + compute], names=["close", "loss", "size"], limits=limits
     )
     assert fresh.values() == {"close": False, "loss": 2.0, "size": 5}
@@ -204,7 +211,7 @@ def test_an_installed_copy_of_the_project_is_masked(
         "listing = sorted(os.listdir(site))\n"
         "contents = [sorted(os.listdir(os.path.join(site, entry))) for entry in listing]\n"
     )
-    values = outcome(cell, limits, ["found", "listing", "contents"])
+    values = outcome(run_cells, cell, limits, ["found", "listing", "contents"])
     assert values["found"] == ["ModuleNotFoundError"] * 2
     assert values["listing"] == ["grader", "hw4_backprop-1.0.0.dist-info", "solutions"]
     assert values["contents"] == [["__init__.py"], [], ["__init__.py"]]

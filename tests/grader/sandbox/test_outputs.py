@@ -10,6 +10,7 @@ import nbformat
 
 from grader.sandbox import Limits, fontcache, run_cells
 from grader.sandbox.layout import python_layout
+from tests.grader.sandbox.conftest import Runner
 
 PLOT = """
 import matplotlib.pyplot as plt
@@ -28,18 +29,20 @@ def png_size(encoded: str) -> tuple[int, int]:
     return width, height
 
 
-def test_stdout_and_stderr_are_captured_per_cell(limits: Limits) -> None:
+def test_stdout_and_stderr_are_captured_per_cell(limits: Limits, sandbox: Runner) -> None:
     cells = ["print('one')", "import sys\nprint('warned', file=sys.stderr)\nprint('two')"]
-    result = run_cells(cells, names=[], limits=limits)
+    result = sandbox(cells, names=[], limits=limits)
     first, second = result.cells
     assert (first.status, first.stdout, first.stderr) == ("ok", "one\n", "")
     assert (second.status, second.stdout, second.stderr) == ("ok", "two\n", "warned\n")
     assert {"output_type": "stream", "name": "stderr", "text": "warned\n"} in second.outputs
 
 
-def test_figures_are_captured_as_png_like_the_inline_backend(limits: Limits) -> None:
+def test_figures_are_captured_as_png_like_the_inline_backend(
+    limits: Limits, sandbox: Runner
+) -> None:
     cells = [PLOT, "import matplotlib.pyplot as plt\nopen_figures = len(plt.get_fignums())"]
-    result = run_cells(cells, names=["open_figures"], limits=limits)
+    result = sandbox(cells, names=["open_figures"], limits=limits)
     assert result.cells[0].status == "ok", result.cells[0].traceback
     images = [o for o in result.cells[0].outputs if o["output_type"] == "display_data"]
     assert len(images) == 2  # one per figure: show() sent the first, the cell's end the second
@@ -50,8 +53,8 @@ def test_figures_are_captured_as_png_like_the_inline_backend(limits: Limits) -> 
     assert result.cells[0].stderr == ""  # no "non-interactive backend" warning
 
 
-def test_a_final_expression_is_an_execute_result(limits: Limits) -> None:
-    result = run_cells(["x = 6\nx * 7", "x = 1\nNone", "y = 2"], names=[], limits=limits)
+def test_a_final_expression_is_an_execute_result(limits: Limits, sandbox: Runner) -> None:
+    result = sandbox(["x = 6\nx * 7", "x = 1\nNone", "y = 2"], names=[], limits=limits)
     outputs = [
         cell.notebook_outputs(execution_count=index + 1) for index, cell in enumerate(result.cells)
     ]
@@ -66,18 +69,20 @@ def test_a_final_expression_is_an_execute_result(limits: Limits) -> None:
     assert outputs[1] == [] and outputs[2] == []
 
 
-def test_a_syntax_error_is_an_error_and_later_cells_still_run(limits: Limits) -> None:
+def test_a_syntax_error_is_an_error_and_later_cells_still_run(
+    limits: Limits, sandbox: Runner
+) -> None:
     cells = ["a = 1", "b = (2 +\n", "c = a + 2"]
-    result = run_cells(cells, names=["a", "b", "c"], limits=limits)
+    result = sandbox(cells, names=["a", "b", "c"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "error", "ok"]
     assert result.cells[1].error_name == "SyntaxError"
     assert result.values() == {"a": 1, "c": 3}
     assert result.answers["b"].status == "missing"
 
 
-def test_a_traceback_shows_the_students_code_only(limits: Limits) -> None:
+def test_a_traceback_shows_the_students_code_only(limits: Limits, sandbox: Runner) -> None:
     cells = ["def divide(n):\n    return n / 0\n", "x = 1\ndivide(x)\n"]
-    result = run_cells(cells, names=[], limits=limits)
+    result = sandbox(cells, names=[], limits=limits)
     cell = result.cells[1]
     assert (cell.status, cell.error_name, cell.error_message) == (
         "error",
@@ -90,27 +95,31 @@ def test_a_traceback_shows_the_students_code_only(limits: Limits) -> None:
     assert error["ename"] == "ZeroDivisionError"
 
 
-def test_ipython_magics_are_not_run_but_valid_python_is_untouched(limits: Limits) -> None:
+def test_ipython_magics_are_not_run_but_valid_python_is_untouched(
+    limits: Limits, sandbox: Runner
+) -> None:
     cells = ["%matplotlib inline\n!pip install something\nremainder = 7 % 3\n"]
-    result = run_cells(cells, names=["remainder"], limits=limits)
+    result = sandbox(cells, names=["remainder"], limits=limits)
     assert result.cells[0].status == "ok" and result.values() == {"remainder": 1}
 
 
-def test_display_and_input_behave_as_in_a_kernel_without_stdin(limits: Limits) -> None:
+def test_display_and_input_behave_as_in_a_kernel_without_stdin(
+    limits: Limits, sandbox: Runner
+) -> None:
     cells = ["display([1, 2])", "answer = input('number? ')"]
-    result = run_cells(cells, names=[], limits=limits)
+    result = sandbox(cells, names=[], limits=limits)
     assert result.cells[0].outputs == (
         {"output_type": "display_data", "data": {"text/plain": "[1, 2]"}, "metadata": {}},
     )
     assert result.cells[1].error_name == "EOFError"
 
 
-def test_outputs_make_a_valid_executed_notebook(limits: Limits) -> None:
+def test_outputs_make_a_valid_executed_notebook(limits: Limits, sandbox: Runner) -> None:
     deaf = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
     cells = [PLOT, "print('x')\n1 / 0", "while True:\n    pass", deaf, "never = 1"]
-    plotted = run_cells(cells[:2], names=[], limits=limits)
+    plotted = sandbox(cells[:2], names=[], limits=limits)
     short = replace(limits, cell_seconds=1.0, grace_seconds=0.5)
-    stopped = run_cells(cells[2:], names=[], limits=short)
+    stopped = sandbox(cells[2:], names=[], limits=short)
     results = plotted.cells + stopped.cells
     assert [cell.status for cell in results] == ["ok", "error", "timeout", "timeout", "skipped"]
     notebook = nbformat.v4.new_notebook()

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from grader.sandbox import Limits, run_cells
+from grader.sandbox import Limits
 from solutions import SEED, forward, gradient, loss
+from tests.grader.sandbox.conftest import Runner
 
 SEED_CELL = f"""
 import numpy as np
@@ -23,8 +24,8 @@ loss = float(np.mean((y_hat - y) ** 2))
 """
 
 
-def test_values_of_normal_cells_equal_the_reference(limits: Limits) -> None:
-    result = run_cells([SEED_CELL, FORWARD_CELL], names=["y_hat", "loss", "eta"], limits=limits)
+def test_values_of_normal_cells_equal_the_reference(limits: Limits, sandbox: Runner) -> None:
+    result = sandbox([SEED_CELL, FORWARD_CELL], names=["y_hat", "loss", "eta"], limits=limits)
     assert result.completed and result.sandboxed
     assert [cell.status for cell in result.cells] == ["ok", "ok"]
     values = result.values()
@@ -33,7 +34,7 @@ def test_values_of_normal_cells_equal_the_reference(limits: Limits) -> None:
     assert values["eta"] == SEED.eta
 
 
-def test_numpy_types_become_plain_python_types(limits: Limits) -> None:
+def test_numpy_types_become_plain_python_types(limits: Limits, sandbox: Runner) -> None:
     cell = (
         "import numpy as np\n"
         "grad = np.array([1.5, -2.0, 0.25, 3.0, 0.0])\n"
@@ -44,7 +45,7 @@ def test_numpy_types_become_plain_python_types(limits: Limits) -> None:
         "mixed = (1, [2.5, 'a'], None)\n"
     )
     names = ["grad", "loss_decreased", "count", "scalar", "matrix", "mixed"]
-    values = run_cells([cell], names=names, limits=limits).values()
+    values = sandbox([cell], names=names, limits=limits).values()
     assert values == {
         "grad": [1.5, -2.0, 0.25, 3.0, 0.0],
         "loss_decreased": True,
@@ -56,15 +57,17 @@ def test_numpy_types_become_plain_python_types(limits: Limits) -> None:
     assert type(values["loss_decreased"]) is bool and type(values["count"]) is int
 
 
-def test_non_finite_floats_are_told_apart_from_strings(limits: Limits) -> None:
+def test_non_finite_floats_are_told_apart_from_strings(limits: Limits, sandbox: Runner) -> None:
     cell = "import numpy as np\nv = np.array([np.nan, np.inf, -np.inf, 1.0])\ns = 'nan'\n"
-    values = run_cells([cell], names=["v", "s"], limits=limits).values()
+    values = sandbox([cell], names=["v", "s"], limits=limits).values()
     nan, inf, minus_inf, one = values["v"]  # type: ignore[misc]
     assert math.isnan(nan) and inf == math.inf and minus_inf == -math.inf and one == 1.0
     assert values["s"] == "nan"
 
 
-def test_gradient_computed_in_the_sandbox_matches_the_reference(limits: Limits) -> None:
+def test_gradient_computed_in_the_sandbox_matches_the_reference(
+    limits: Limits, sandbox: Runner
+) -> None:
     cell = """
 d_yhat = 2 * (y_hat - y)
 dz = d_yhat * theta[3] * (z > 0)
@@ -72,13 +75,13 @@ h = np.maximum(z, 0)
 grad_per_sample = np.column_stack([dz * X[:, 0], dz * X[:, 1], dz, d_yhat * h, d_yhat])
 grad = grad_per_sample.mean(axis=0)
 """
-    values = run_cells([SEED_CELL, FORWARD_CELL, cell], names=["grad"], limits=limits).values()
+    values = sandbox([SEED_CELL, FORWARD_CELL, cell], names=["grad"], limits=limits).values()
     np.testing.assert_allclose(values["grad"], gradient(SEED.theta, SEED.X, SEED.y))
 
 
-def test_missing_and_unsupported_names_are_reported(limits: Limits) -> None:
+def test_missing_and_unsupported_names_are_reported(limits: Limits, sandbox: Runner) -> None:
     cell = "import numpy as np\nc = 1 + 2j\narr = np.array([1j])\nf = lambda: 1\nok = 1\n"
-    result = run_cells([cell], names=["ok", "c", "arr", "f", "nowhere"], limits=limits)
+    result = sandbox([cell], names=["ok", "c", "arr", "f", "nowhere"], limits=limits)
     answers = result.answers
     assert answers["ok"].status == "ok" and answers["ok"].value == 1
     assert answers["nowhere"].status == "missing"
@@ -93,14 +96,14 @@ def test_missing_and_unsupported_names_are_reported(limits: Limits) -> None:
     assert result.values() == {"ok": 1}
 
 
-def test_files_are_importable_from_the_working_directory(limits: Limits) -> None:
+def test_files_are_importable_from_the_working_directory(limits: Limits, sandbox: Runner) -> None:
     helper = "def make():\n    return [1, 2]\n"
     cells = ["from helper_module import make\nv = make()"]
-    result = run_cells(cells, names=["v"], limits=limits, files={"helper_module.py": helper})
+    result = sandbox(cells, names=["v"], limits=limits, files={"helper_module.py": helper})
     assert result.values() == {"v": [1, 2]}
 
 
-def test_cells_run_in_a_main_module_as_in_a_kernel(limits: Limits) -> None:
+def test_cells_run_in_a_main_module_as_in_a_kernel(limits: Limits, sandbox: Runner) -> None:
     cell = (
         "import __main__, pickle\n"
         "x = 5\n"
@@ -110,11 +113,11 @@ def test_cells_run_in_a_main_module_as_in_a_kernel(limits: Limits) -> None:
         "copied = type(pickle.loads(pickle.dumps(Point()))).__name__\n"
         "module = __name__\n"
     )
-    values = run_cells([cell], names=["same", "copied", "module"], limits=limits).values()
+    values = sandbox([cell], names=["same", "copied", "module"], limits=limits).values()
     assert values == {"same": 5, "copied": "Point", "module": "__main__"}
 
 
-def test_values_too_large_or_odd_are_unsupported_not_fatal(limits: Limits) -> None:
+def test_values_too_large_or_odd_are_unsupported_not_fatal(limits: Limits, sandbox: Runner) -> None:
     cell = (
         "import numpy as np\n"
         "big_array = np.zeros(100_000)\n"
@@ -130,7 +133,7 @@ def test_values_too_large_or_odd_are_unsupported_not_fatal(limits: Limits) -> No
         "objects = np.array([1, 2.5, None], dtype=object)\n"
     )
     names = ["big_array", "long_text", "huge_int", "deep", "loop", "dates", "flags", "objects"]
-    result = run_cells([cell], names=names, limits=limits)
+    result = sandbox([cell], names=names, limits=limits)
     answers = result.answers
     assert result.cells[0].status == "ok"
     for name in ("big_array", "long_text", "huge_int", "deep", "loop", "dates"):
