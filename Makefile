@@ -11,7 +11,9 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 all: release book
 	@echo
-	@echo "Website (full edition): $(CURDIR)/_build/html/index.html"
+	@echo "Website, full edition:    $(CURDIR)/_build/html/index.html"
+	@echo "Website, student edition: $(CURDIR)/_build/html-student/index.html"
+	@echo "Assignment release:       $(CURDIR)/assignments/release/hw4/"
 
 # Reinstall only when the pins or the project metadata change.
 $(STAMP): requirements.txt pyproject.toml
