@@ -87,6 +87,7 @@ class _Worker:
         self.control: socket.socket | None = None
         self.init_pid: int | None = None
         self.jobs = 0
+        self.starts = 0
         self.buffer = b""
 
     @property
@@ -129,6 +130,7 @@ class _Worker:
             theirs.close()
             os.close(info_write)
         self.control, self.buffer, self.init_pid = ours, b"", None
+        self.starts += 1
         try:
             assert self.process.stdin
             self.process.stdin.write(json.dumps(settings).encode())
@@ -385,6 +387,11 @@ class SandboxPool:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+    @property
+    def starts(self) -> int:
+        """How many worker sandboxes have been started so far (a killed one is replaced)."""
+        return sum(worker.starts for worker in self.all)
 
     def close(self) -> None:
         """Stop every worker (waiting for running jobs to finish)."""

@@ -142,3 +142,26 @@ def test_values_too_large_or_odd_are_unsupported_not_fatal(limits: Limits, sandb
     assert "datetime64" in answers["dates"].detail
     assert answers["flags"].value == [True, False]
     assert answers["objects"].value == [1, 2.5, None]
+
+
+def test_replaced_builtins_change_the_students_cells_but_not_how_values_are_read(
+    limits: Limits, sandbox: Runner
+) -> None:
+    patch = (
+        "import builtins\n"
+        "builtins.isinstance = lambda *args: False\n"
+        "builtins.len = lambda value: -1\n"
+        "builtins.memoryview = None\n"
+        "builtins.Exception = KeyError\n"
+    )
+    after = "size = len([1, 2, 3])\nkind = isinstance(1, int)\n"
+    result = sandbox(
+        [SEED_CELL, patch, FORWARD_CELL, after],
+        names=["y_hat", "loss", "size", "kind"],
+        limits=limits,
+    )
+    assert [cell.status for cell in result.cells] == ["ok"] * 4 and result.completed
+    values = result.values()
+    assert values["y_hat"] == forward(SEED.theta, SEED.X).y_hat.tolist()
+    assert math.isclose(values["loss"], float(loss(SEED.theta, SEED.X, SEED.y)))
+    assert values["size"] == -1 and values["kind"] is False  # the student's own builtins
