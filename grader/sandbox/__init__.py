@@ -61,6 +61,29 @@ Example::
         notebook_cell.outputs = cell.notebook_outputs(execution_count=...)
     answers = result.values()            # {"y_hat": [..., ...], "loss": ..., ...}
 
+Many notebooks: a pool of warm workers, the same results about five times faster::
+
+    with SandboxPool(limits, workers=N) as pool:       # N: how many run at once
+        result = pool.run_cells(cells, names=names, files=files)   # thread-safe
+        ...                                            # as run_cells, same SandboxResult
+
+``SandboxPool(limits: Limits | None = None, workers: int = 1, *, unsafe: bool = False)``;
+``pool.run_cells(cells, *, names, files=None, limits=None) -> SandboxResult``
+(``limits`` defaults to the pool's; its ``scratch_bytes`` must be the pool's). Each
+worker is one long-lived bubblewrap sandbox, made like a one-shot run's, in which a
+Python that has imported numpy and pyplot (and holds no student data) forks one
+child per notebook; the child gets its own scratch directory and user id, and
+before the next notebook every process of that user is killed and the directory
+deleted. A call waits for a free worker; a worker is started on first use, and
+replaced after a notebook that hit a time limit or broke its channel (its whole
+namespace is killed, as a one-shot sandbox is). Python start and the numpy and
+pyplot imports (about 0.5 s of CPU per notebook) are paid once per worker. What a
+notebook can and cannot reach in a worker is argued in :mod:`grader.sandbox.pool`.
+The pool needs root (per-notebook user ids); otherwise, and with ``unsafe``, it
+runs each call as ``run_cells`` does. Differences from ``run_cells``: the notebook
+time limit counts from the fork, not from Python's start; ``sys.modules`` already
+holds numpy and matplotlib (pyplot on the sandbox's inline backend).
+
 Trust: the values come back over a channel the student's code could forge; see
 :mod:`grader.sandbox.channel` for why that can only claim numbers the student
 could have set anyway, and how the parent protects itself.

@@ -48,6 +48,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
 
@@ -78,11 +79,44 @@ class WorkerStartError(RuntimeError):
     """A worker sandbox did not come up; the message says why."""
 
 
+class _Spawner:
+    """Starts processes from one long-lived thread of the pool's own.
+
+    bubblewrap's ``--die-with-parent`` kills the sandbox when the *thread* that
+    started it ends; a worker started by a short-lived caller thread would die with it.
+    """
+
+    def __init__(self) -> None:
+        self.requests: queue.Queue[tuple[list[str], dict[str, Any], Future[Any]] | None] = (
+            queue.Queue()
+        )
+        self.thread = threading.Thread(target=self.serve, name="sandbox-pool-spawner", daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while (request := self.requests.get()) is not None:
+            command, options, future = request
+            try:
+                future.set_result(subprocess.Popen(command, **options))
+            except BaseException as error:
+                future.set_exception(error)
+
+    def popen(self, command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        future: Future[subprocess.Popen[bytes]] = Future()
+        self.requests.put((command, options, future))
+        return future.result()
+
+    def stop(self) -> None:
+        self.requests.put(None)
+        self.thread.join()
+
+
 class _Worker:
     """One warm sandbox; used by one thread at a time."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, spawner: _Spawner) -> None:
         self.limits = limits
+        self.spawner = spawner
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
         self.init_pid: int | None = None
@@ -118,7 +152,7 @@ class _Worker:
         }
         errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the start)
         try:
-            self.process = subprocess.Popen(
+            self.process = self.spawner.popen(
                 command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
@@ -325,7 +359,8 @@ class _JobSupervisor(Supervisor):
         self.close_stdin()
         for fd in self.streams:
             os.close(fd)
-        with contextlib.suppress(OSError):
+        control = self.worker.control
+        if control is not None and control.fileno() == self.control_fd:
             os.set_blocking(self.control_fd, True)
 
 
@@ -371,14 +406,33 @@ class SandboxPool:
         self.unsafe = unsafe
         self.warm = not unsafe and os.geteuid() == 0
         self.free: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self.all = [_Worker(self.limits) for _ in range(workers)]
+        self.spawner = _Spawner()
+        self.all = [_Worker(self.limits, self.spawner) for _ in range(workers)]
         for worker in self.all:
             self.free.put(worker)
         self.lock = threading.Lock()
         self.closed = False
 
     def __enter__(self) -> SandboxPool:
+        self.start()
         return self
+
+    def start(self) -> None:
+        """Start every worker now, in the background (otherwise each starts on first use)."""
+        if not self.warm:
+            return
+        for _ in self.all:
+            worker = self.free.get()
+            threading.Thread(target=self._start, args=(worker,), daemon=True).start()
+
+    def _start(self, worker: _Worker) -> None:
+        try:
+            # On failure the first job on this worker starts it again, or says why.
+            with contextlib.suppress(Exception):
+                if not worker.alive:
+                    worker.start()
+        finally:
+            self.free.put(worker)
 
     def __exit__(
         self,
@@ -396,9 +450,12 @@ class SandboxPool:
     def close(self) -> None:
         """Stop every worker (waiting for running jobs to finish)."""
         with self.lock:
+            if self.closed:
+                return
             self.closed = True
         for _ in self.all:
             self.free.get().kill()
+        self.spawner.stop()
 
     def run_cells(
         self,

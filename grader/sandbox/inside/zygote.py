@@ -72,6 +72,7 @@ def warm_up(settings: dict[str, Any]) -> None:
     install_backend()
     import matplotlib.pyplot as pyplot
     import numpy
+    from matplotlib.patches import Circle
 
     figure, (left, right) = pyplot.subplots(1, 2, figsize=(6, 3))
     left.plot(numpy.arange(1.0, 4.0), marker=".", label="η = 0.1")
@@ -79,7 +80,7 @@ def warm_up(settings: dict[str, Any]) -> None:
     left.set_ylabel(r"$\mathcal{L}(\theta)$ and $\hat{y}$")
     left.legend()
     right.annotate("", xy=(1, 1), xytext=(0, 0), arrowprops={"arrowstyle": "->"})
-    right.add_patch(pyplot.Circle((0.5, 0.5), 0.3, facecolor="white", edgecolor="black"))
+    right.add_patch(Circle((0.5, 0.5), 0.3, facecolor="white", edgecolor="black"))
     right.text(0.5, 0.5, "ŷ θ", ha="center", fontweight="bold", fontsize=9)
     right.set_aspect("equal")
     right.axis("off")
