@@ -25,7 +25,13 @@ child forked from it. What a job can and cannot see or affect, and why:
   before the zygote reports a job done (and before the parent sends the next),
   the sweeper has SIGKILLed every process of the job's uid until none is alive,
   and the scratch directory is deleted. A job that leaves anything (a process
-  that would not die, a file, System V IPC objects) retires the worker.
+  that would not die, a file, System V IPC objects) retires the worker. The
+  worker's other shared state is closed to jobs: the tmpfs root and ``/dev/shm``
+  are root's and read-only to them, RLIMIT_MSGQUEUE is 0 (no POSIX message
+  queue), sockets die with their processes.
+* Residual: job user ids come from a per-grader-process counter (64 per pid), so
+  the 65th job reuses the first one's uid; what the kernel keeps per uid beyond
+  the uid's processes (a user keyring) could pass between those two jobs.
 * Time limits are enforced from outside as for one-shot runs: a job past its
   deadline, or one that corrupts its channel, gets the whole worker namespace
   killed; the next job starts a fresh worker.

@@ -56,6 +56,7 @@ def _rlimits(limits: Limits) -> dict[str, tuple[int, int]]:
         "processes": both(limits.processes),
         "open_files": both(limits.open_files),
         "core": both(0),
+        "message_queues": both(0),  # no POSIX message queue could outlive the run
     }
 
 

@@ -46,6 +46,7 @@ RLIMITS = {
     "processes": resource.RLIMIT_NPROC,
     "open_files": resource.RLIMIT_NOFILE,
     "core": resource.RLIMIT_CORE,
+    "message_queues": resource.RLIMIT_MSGQUEUE,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import uuid
 from dataclasses import replace
 
@@ -227,3 +229,23 @@ def test_a_pool_refuses_bad_arguments_and_use_after_close(limits: Limits) -> Non
         closed.run_cells(["x = 1"], names=["x"])
     with SandboxPool(limits, workers=1) as other, pytest.raises(ValueError, match="scratch"):
         other.run_cells(["x = 1"], names=["x"], limits=replace(limits, scratch_bytes=1 << 20))
+
+
+def test_ipc_objects_cannot_pass_from_one_job_to_the_next(pool: SandboxPool) -> None:
+    leave = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mq_open.restype = ctypes.c_int
+queue = libc.mq_open(b"/hw4-left-behind", os.O_CREAT | os.O_RDWR, 0o666, None)
+queue_error = os.strerror(ctypes.get_errno()) if queue < 0 else "created"
+segment = libc.shmget(0, 4096, 0o1000 | 0o666)  # IPC_PRIVATE, IPC_CREAT | rw for all
+"""
+    pool.run_cells(["x = 1"], names=["x"])  # the worker is up
+    starts = pool.starts
+    first = pool.run_cells([leave], names=["queue_error", "segment"])
+    assert first.values()["queue_error"] == os.strerror(errno.EMFILE)  # RLIMIT_MSGQUEUE is 0
+    assert first.values()["segment"] >= 0  # type: ignore[operator]
+    look = "segments = open('/proc/sysvipc/shm').read().splitlines()[1:]\n"
+    second = pool.run_cells([look], names=["segments"])
+    assert second.values() == {"segments": []}
+    assert pool.starts == starts + 1  # the worker that held the segment was replaced
