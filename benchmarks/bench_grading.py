@@ -6,7 +6,11 @@ same batch with both commands on this machine, and prints each one's throughput
 (submissions per second) and peak memory (largest resident set of any process it
 started), then, on its last line, ``ratio: <ours / nbgrader's>``.
 
-Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions 40] [--jobs N]``
+The command grades with its default sandbox, a pool of ``--jobs`` warm workers
+(:class:`grader.sandbox.SandboxPool`). ``--breakdown`` also times the parts of
+one submission's run, one-shot and in a warm worker.
+
+Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions 40] [--jobs N] [--breakdown]``
 """
 
 from __future__ import annotations
@@ -144,7 +148,7 @@ def measure(command: list[str], cwd: Path) -> tuple[int, float, int]:
 
 def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
     """Where one submission's sandboxed run spends its time (median of ``repeats``)."""
-    from grader.sandbox import run_cells
+    from grader.sandbox import SandboxPool, run_cells
 
     release = nbformat.read(root / "release" / "hw4" / "hw4.ipynb", as_version=4)
     solved = nbformat.read(root / "submitted" / "student00" / "hw4" / "hw4.ipynb", as_version=4)
@@ -174,6 +178,20 @@ def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
             run_cells(cells, names=names, files=files, unsafe=unsafe)
             times.append(time.perf_counter() - start)
         print(f"  {label:<36} {sorted(times)[len(times) // 2]:.3f}")
+    with SandboxPool(workers=1) as pool:
+        start = time.perf_counter()
+        pool.run_cells(["pass"], names=[])
+        print(f"  {'warm worker: start + first job':<36} {time.perf_counter() - start:.3f}")
+        for label in ("empty cell", "the notebook's figure cell", "a whole solved notebook"):
+            cells = {"empty cell": ["pass"], "the notebook's figure cell": [figure]}.get(
+                label, code
+            )
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                pool.run_cells(cells, names=names, files=files)
+                times.append(time.perf_counter() - start)
+            print(f"  {'warm worker: ' + label:<36} {sorted(times)[len(times) // 2]:.3f}")
 
 
 def main() -> int:
