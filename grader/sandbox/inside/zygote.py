@@ -16,10 +16,10 @@ at a time:
    a session of its own, enters the scratch directory and runs
    :func:`inside.runner.main`, which sets the limits and becomes user ``u`` before
    reading any student code.
-3. When the child has exited, a sweeper (forked, real and saved uid ``v``,
-   effective uid ``u``: it may signal ``u``'s processes, they may not signal it)
+3. When the child has exited, the zygote (as real uid ``v``, effective uid ``u``,
+   see :func:`sweep`: it may signal ``u``'s processes, they may not signal it)
    SIGKILLs every process of ``u`` until none is left, then empties the scratch
-   directory; the zygote removes it and checks that no System V IPC object
+   directory; as root again, it removes it and checks that no System V IPC object
    exists. Only then does it report ``{"type": "done", "job": n, "status": code,
    "clean": bool, "detail": str}``. A job that is not clean makes the parent
    retire the whole worker.
@@ -87,6 +87,7 @@ def warm_up(settings: dict[str, Any]) -> None:
     right.set_title("warm-up")
     figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     pyplot.close("all")
+    numpy.random.seed()  # imports what seeding from entropy needs; each child seeds afresh
     gc.collect()
     gc.freeze()
 
@@ -153,26 +154,31 @@ def _empty(directory: str) -> None:
 
 
 def sweep(uid: int, sweeper: int, scratch: str) -> bool:
-    """Kill every process of ``uid``, then empty ``scratch``; True if both succeeded."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(sweeper, uid, sweeper)
-            deadline = time.monotonic() + SWEEP_SECONDS
-            while time.monotonic() < deadline:
-                os.kill(-1, signal.SIGKILL)  # every process this uid may signal: the job's
-                if _live_tasks_of(uid) == 0:
-                    _empty(scratch)
-                    code = 0
-                    break
-                time.sleep(0.002)
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    """Kill every process of ``uid``, then empty ``scratch``; True if both succeeded.
+
+    Done by the zygote itself as real uid ``sweeper``, effective uid ``uid`` and saved
+    uid 0: it may then signal exactly the processes of ``uid`` (and none of root's),
+    while none of them may signal or trace it; the saved uid 0 lets it become root
+    again afterwards. ``kill(-1)`` reaches every process of the uid at once (no fork
+    can slip through it); it is repeated until none of them is left alive.
+    """
+    clean = False
+    os.setresuid(sweeper, uid, 0)
+    try:
+        deadline = time.monotonic() + SWEEP_SECONDS
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+            if _live_tasks_of(uid) == 0:
+                _empty(scratch)
+                clean = True
+                break
+            time.sleep(0.001)
+    except Exception:  # e.g. a tree too deep to walk: the parent retires this worker
+        clean = False
+    finally:
+        os.setresuid(0, 0, 0)
+    return clean
 
 
 def _ipc_objects() -> int:
