@@ -11,11 +11,12 @@ child forked from it. What a job can and cannot see or affect, and why:
   it runs as a user id of its own (``setresuid`` before any student code: no
   capability left), so RLIMIT_NPROC counts only its processes, and the other
   jobs' scratch directories (0700, other owners) cannot be read.
-* It cannot signal or ptrace the zygote or the sandbox's init (root), nor the
-  sweeper that kills it (real and saved uid not the job's), nor another job
-  (other uid). It cannot write anything the zygote reads: the zygote's files are
-  root's, and it holds no descriptor of the zygote's (the child closes the control
-  socket and everything but its five job descriptors).
+* It cannot signal or ptrace the zygote or the sandbox's init (root), nor
+  another job (other uid), nor the zygote while it sweeps the job's processes
+  (real uid of its own, saved uid root). It cannot write anything the zygote
+  reads: the zygote's files are root's, and it holds no descriptor of the
+  zygote's (the child closes the control socket and everything but its five job
+  descriptors).
 * Whatever it changes in memory (monkeypatched numpy, builtins, matplotlib) is
   its own copy-on-write copy, gone when it exits: the next job is forked afresh
   from the untouched zygote.
@@ -23,18 +24,19 @@ child forked from it. What a job can and cannot see or affect, and why:
   for this job only; the parent closes its ends when the job is over. A process
   the job left behind could only write into those dead pipes, but none is left:
   before the zygote reports a job done (and before the parent sends the next),
-  the sweeper has SIGKILLed every process of the job's uid until none is alive,
+  the zygote has SIGKILLed every process of the job's uid until none is alive,
   and the scratch directory is deleted. A job that leaves anything (a process
   that would not die, a file, System V IPC objects) retires the worker. The
   worker's other shared state is closed to jobs: the tmpfs root and ``/dev/shm``
   are root's and read-only to them, RLIMIT_MSGQUEUE is 0 (no POSIX message
   queue), sockets die with their processes.
-* Residual: job user ids come from a per-grader-process counter (64 per pid), so
-  the 65th job reuses the first one's uid; what the kernel keeps per uid beyond
-  the uid's processes (a user keyring) could pass between those two jobs.
 * Time limits are enforced from outside as for one-shot runs: a job past its
   deadline, or one that corrupts its channel, gets the whole worker namespace
   killed; the next job starts a fresh worker.
+* Residual, as for one-shot runs: job user ids come from a per-grader-process
+  counter (64 per pid), so the 65th job reuses the first one's uid; what the
+  kernel keeps per uid beyond the uid's processes (a user keyring) could pass
+  between those two jobs.
 
 Workers need root (to switch each job to its own uid); as another user, or with
 ``unsafe``, the pool runs each notebook with :func:`grader.sandbox.run_cells`.
@@ -77,7 +79,7 @@ from grader.sandbox.transcript import Transcript
 START_SECONDS = 60.0
 """How long a worker may take to start (Python, numpy and pyplot imports)."""
 SWEEPER_OFFSET = 1 << 30
-"""The sweeper's real uid is the job's plus this: no job ever runs as it."""
+"""While sweeping, the zygote's real uid is the job's plus this: no job ever runs as it."""
 REPORT_BYTES = 4096
 
 

@@ -249,3 +249,31 @@ segment = libc.shmget(0, 4096, 0o1000 | 0o666)  # IPC_PRIVATE, IPC_CREAT | rw fo
     second = pool.run_cells([look], names=["segments"])
     assert second.values() == {"segments": []}
     assert pool.starts == starts + 1  # the worker that held the segment was replaced
+
+
+def test_files_left_in_an_awkward_tree_are_removed_before_the_next_job(
+    pool: SandboxPool,
+) -> None:
+    leave = """
+import os
+for name in ("locked", "deep"):
+    os.mkdir(name)
+open("locked/inside.txt", "w").write("A")
+os.chmod("locked", 0)
+os.chdir("deep")
+for _ in range(1200):  # deeper than Python's recursion limit
+    os.mkdir("d")
+    os.chdir("d")
+open("bottom.txt", "w").write("A")
+os.symlink("/sandbox/scratch", "up")
+left = True
+"""
+    first = pool.run_cells([leave], names=["left"])
+    assert first.values() == {"left": True}
+    look = (
+        "import os\nlisting = sorted(os.listdir('..'))\nmine = os.listdir('.')\n"
+        "here = os.path.basename(os.getcwd())\n"
+    )
+    values = pool.run_cells([look], names=["listing", "mine", "here"]).values()
+    assert values["listing"] == sorted([".matplotlib", values["here"]])  # type: ignore[type-var]
+    assert values["mine"] == []
