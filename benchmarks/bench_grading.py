@@ -177,11 +177,11 @@ def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
             start = time.perf_counter()
             run_cells(cells, names=names, files=files, unsafe=unsafe)
             times.append(time.perf_counter() - start)
-        print(f"  {label:<36} {sorted(times)[len(times) // 2]:.3f}")
+        print(f"  {label:<44} {sorted(times)[len(times) // 2]:.3f}")
     with SandboxPool(workers=1) as pool:
         start = time.perf_counter()
         pool.run_cells(["pass"], names=[])
-        print(f"  {'warm worker: start + first job':<36} {time.perf_counter() - start:.3f}")
+        print(f"  {'warm worker: start + first job':<44} {time.perf_counter() - start:.3f}")
         for label in ("empty cell", "the notebook's figure cell", "a whole solved notebook"):
             cells = {"empty cell": ["pass"], "the notebook's figure cell": [figure]}.get(
                 label, code
@@ -191,7 +191,7 @@ def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
                 start = time.perf_counter()
                 pool.run_cells(cells, names=names, files=files)
                 times.append(time.perf_counter() - start)
-            print(f"  {'warm worker: ' + label:<36} {sorted(times)[len(times) // 2]:.3f}")
+            print(f"  {'warm worker: ' + label:<44} {sorted(times)[len(times) // 2]:.3f}")
 
 
 def main() -> int:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from grader.sandbox import Limits
 from tests.grader.sandbox.conftest import Runner
 
@@ -247,11 +249,12 @@ def test_a_failing_run_does_not_affect_the_next_one(limits: Limits, sandbox: Run
     assert result.values() == {"x": 1} and os.getpid() > 0
 
 
-def test_killing_the_grader_kills_its_sandboxes() -> None:
+@pytest.mark.parametrize("call", ["run_cells", "SandboxPool(workers=1).run_cells"])
+def test_killing_the_grader_kills_its_sandboxes(call: str) -> None:
     marker = f"orphan-{uuid.uuid4()}"
     script = f"""
 import sys
-from grader.sandbox import run_cells
+from grader.sandbox import SandboxPool, run_cells
 cell = '''
 import os, sys
 if os.fork() == 0:
@@ -261,17 +264,21 @@ if os.fork() == 0:
 while True:
     pass
 '''
-run_cells([cell], names=[])
+{call}([cell], names=[])
 """
     grader_process = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+    def sandboxed() -> list[int]:  # the marker is in the grader's own command line too
+        return [pid for pid in host_processes_with(marker) if pid != grader_process.pid]
+
     try:
-        assert wait_until(lambda: bool(host_processes_with(marker)))
+        assert wait_until(lambda: bool(sandboxed()))
     finally:
         grader_process.kill()
         grader_process.wait()
-    assert wait_until(lambda: not host_processes_with(marker))
+    assert wait_until(lambda: not sandboxed())
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
