@@ -168,6 +168,11 @@ class _Worker:
                 pass_fds=[theirs.fileno(), info_write],
                 start_new_session=True,
             )
+        except OSError as error:
+            ours.close()
+            os.close(info_read)
+            errors.close()
+            raise WorkerStartError(f"the worker sandbox could not be started: {error}") from error
         finally:
             theirs.close()
             os.close(info_write)
