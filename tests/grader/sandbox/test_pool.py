@@ -121,9 +121,15 @@ def denied(path):
         return type(error).__name__
     return "written"
 outside = [denied(p) for p in ("../planted.txt", "../.matplotlib/fontlist.json", "/dev/shm/x")]
+descriptors = {int(fd): os.fstat(int(fd)).st_mode for fd in os.listdir("/proc/self/fd")[:64]
+               if os.path.exists(f"/proc/self/fd/{fd}")}
+sockets = [fd for fd, mode in descriptors.items() if stat.S_ISSOCK(mode)]
+job_fds = sorted(fd for fd in descriptors if fd < 5)
 """
-    values = pool.run_cells([cell], names=["mode", "owner", "outside"]).values()
+    values = pool.run_cells([cell], names=["mode", "owner", "outside", "sockets", "job_fds"])
+    values = values.values()
     assert values["mode"] == 0o700 and values["owner"] is True
+    assert values["sockets"] == [] and values["job_fds"] == [0, 1, 2, 3, 4]  # no control socket
     assert values["outside"] == ["PermissionError"] * 3
 
 
