@@ -21,20 +21,12 @@ from pathlib import Path
 
 import jupytext
 
+from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.sandbox import SandboxResult, run_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "hw4" / "hw4.md"
-NAMES = [
-    "STUDENT_ID",
-    "y_hat",
-    "loss",
-    "grad_per_sample",
-    "grad",
-    "theta_new",
-    "loss_new",
-    "loss_decreased",
-]
+NAMES = [STUDENT_ID_NAME, *ANSWER_NAMES]
 SKIPPED = ("test_", "selfcheck")
 CPU_NAME = "bench_cpu_seconds"
 CPU_CELL = f"""

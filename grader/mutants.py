@@ -14,19 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.contract import ANSWER_NAMES
 from solutions import relu, relu_left_derivative
 from solutions.arrays import Array
 
-ORDER = (
-    "y_hat",
-    "loss",
-    "grad_per_sample",
-    "grad",
-    "theta_new",
-    "loss_new",
-    "loss_decreased",
-)
-"""The answer variables, each computed from the ones before it."""
+ORDER = ANSWER_NAMES
 
 _BACKPROP = ("half_delta", "flip_delta", "derivative_one", "derivative_one_at_zero", "z_for_h")
 

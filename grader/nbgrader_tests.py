@@ -21,17 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from grader.contract import ANSWER_NAMES
 from grader.variant import make_variant
 
-ANSWER_NAMES = (
-    "y_hat",
-    "loss",
-    "grad_per_sample",
-    "grad",
-    "theta_new",
-    "loss_new",
-    "loss_decreased",
-)
 AUTOGRADED_FOLDER = "autograded"
 ASSIGNMENT = "hw4"
 STUDENT_ID_VARIABLE = "STUDENT_ID"

@@ -6,17 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-ANSWER_NAMES = (
-    "y_hat",
-    "loss",
-    "grad_per_sample",
-    "grad",
-    "theta_new",
-    "loss_new",
-    "loss_decreased",
-)
-STUDENT_ID_NAME = "STUDENT_ID"
-
 
 @dataclass
 class CellRun:

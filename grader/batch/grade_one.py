@@ -8,18 +8,13 @@ from typing import Any
 from nbformat import NotebookNode
 
 from grader import Report, grade
-from grader.batch.execution import (
-    ANSWER_NAMES,
-    STUDENT_ID_NAME,
-    CellRun,
-    Execution,
-    Executor,
-)
+from grader.batch.execution import CellRun, Execution, Executor
 from grader.batch.locked_cells import Aligned, align, is_locked_cell
 from grader.batch.notebook_read import read_submission
 from grader.batch.problems import Problem
 from grader.batch.reference import Reference
 from grader.batch.submission import Submission
+from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.variant import make_variant
 
 MAX_RETRIES = 2
