@@ -20,11 +20,43 @@ from grader.batch.problems import Problem
 from grader.batch.progress import Progress
 from grader.batch.record import Record, completed_record
 from grader.batch.reference import load_reference
-from grader.batch.store import store
+from grader.batch.store import Written, finish, write_files
 from grader.batch.submission import Submission, find_submissions
 from grader.variant import make_variant
 
 QUESTIONS = tuple(question.key for question in RUBRIC.questions)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A graded outcome with its files written, or why they were not."""
+
+    outcome: Outcome
+    written: Written | None = None
+    previous: Record | None = None
+    """A finished grading that a failed regrading must not replace."""
+    error: str | None = None
+    """Why the student's files could not be written."""
+
+
+def settle(paths: CoursePaths, outcome: Outcome, digest: str, notebook_name: str) -> Settled:
+    """Write a student's own files, unless a crash would replace a finished grading."""
+    folder = paths.student_reports(outcome.student)
+    previous = None if outcome.final else completed_record(folder, digest)
+    if previous is not None:
+        return Settled(outcome, previous=previous)
+    try:
+        return Settled(outcome, written=write_files(paths, outcome, digest, notebook_name))
+    except Exception as error:  # one student's write never stops the batch
+        return Settled(outcome, error=_describe(error))
+
+
+class _WriteFailedError(Exception):
+    """A student's files could not be written (the message says why)."""
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 @dataclass
@@ -86,28 +118,33 @@ def _run_batch(
         GradebookWriter(paths.gradebook, paths.assignment, course_id) as gradebook,
         ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
     ):
-        futures: dict[Future[Outcome], tuple[Submission, str]] = {
-            pool.submit(grade_submission, submission, reference, execute): (submission, digest)
+        name = reference.notebook_name
+
+        def grade_and_write(submission: Submission, digest: str) -> Settled:
+            outcome = grade_submission(submission, reference, execute)
+            return settle(paths, outcome, digest, name)
+
+        futures: dict[Future[Settled], tuple[Submission, str]] = {
+            pool.submit(grade_and_write, submission, digest): (submission, digest)
             for submission, digest in todo
         }
         try:
             for future in as_completed(futures):
                 submission, digest = futures[future]
-                outcome = _outcome_or_crash(future, submission)
-                folder = paths.student_reports(submission.student)
-                previous = None if outcome.final else completed_record(folder, digest)
-                if previous is not None:  # a crash never replaces a finished grading
-                    result.records[submission.student] = previous
-                    result.kept[submission.student] = outcome.problems[0].message
+                settled = _settled_or_crash(future, submission, paths, digest, name)
+                if settled.previous is not None:  # a crash never replaces a finished grading
+                    result.records[submission.student] = settled.previous
+                    result.kept[submission.student] = settled.outcome.problems[0].message
                     progress.advance(submission.student, "grading failed; previous results kept")
                     continue
                 try:
-                    record = store(
-                        paths, submission, outcome, digest, reference.notebook_name, gradebook
-                    )
+                    if settled.written is None:
+                        raise _WriteFailedError(settled.error or "the files were not written")
+                    record = finish(paths, submission, settled.written, name, gradebook)
                 except Exception as error:  # one student's write never stops the batch
-                    result.store_errors[submission.student] = f"{type(error).__name__}: {error}"
-                    progress.advance(submission.student, f"NOT SAVED: {error}")
+                    why = str(error) if isinstance(error, _WriteFailedError) else _describe(error)
+                    result.store_errors[submission.student] = why
+                    progress.advance(submission.student, f"NOT SAVED: {why}")
                     continue
                 result.records[submission.student] = record
                 result.graded.append(submission.student)
@@ -141,8 +178,10 @@ def _release_notebook_name(paths: CoursePaths) -> str:
     return found[0].name if len(found) == 1 else f"{paths.assignment}.ipynb"
 
 
-def _outcome_or_crash(future: Future[Outcome], submission: Submission) -> Outcome:
-    """The graded outcome, or, if grading itself failed, a zero score that says why."""
+def _settled_or_crash(
+    future: Future[Settled], submission: Submission, paths: CoursePaths, digest: str, name: str
+) -> Settled:
+    """The settled outcome, or, if grading itself failed, a zero score that says why."""
     try:
         return future.result()
     except Exception as error:
@@ -150,6 +189,7 @@ def _outcome_or_crash(future: Future[Outcome], submission: Submission) -> Outcom
         variant = make_variant(submission.student)
         report: Report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
         message = f"grading this submission failed ({last}); scored 0 until a rerun succeeds"
-        return Outcome(
+        crash = Outcome(
             submission.student, report, [Problem("grader-error", message)], [], final=False
         )
+        return settle(paths, crash, digest, name)

@@ -1,6 +1,15 @@
-"""Write one student's results atomically; the completion marker goes last."""
+"""Write one student's results atomically; the completion marker goes last.
+
+Writing happens in two steps so that a batch can save students in parallel: the
+student's own files (any thread), then the gradebook scores, the record and the
+marker (the one thread that holds the gradebook).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nbformat import NotebookNode
 
 from grader.batch import nb
 from grader.batch.atomic import write_text_atomic
@@ -14,31 +23,48 @@ from grader.batch.record import MARKER_NAME, RECORD_NAME, Record
 from grader.batch.submission import Submission
 
 
-def store(
-    paths: CoursePaths,
-    submission: Submission,
-    outcome: Outcome,
-    digest: str,
-    notebook_name: str,
-    gradebook: GradebookWriter,
-) -> Record:
-    """Write notebook, feedback page, results.json, gradebook scores, record, then the marker."""
+@dataclass(frozen=True)
+class Written:
+    """A student's files are on disk; the gradebook scores and the marker are still to come."""
+
+    record: Record
+    final: bool
+    cells: list[NotebookNode]
+
+
+def write_files(paths: CoursePaths, outcome: Outcome, digest: str, notebook_name: str) -> Written:
+    """Withdraw the marker, then write the autograded notebook, feedback page and results.json.
+
+    Touches only this student's own files, so it is safe in any thread.
+    """
     record = Record(outcome.student, outcome.report, tuple(outcome.problems), digest)
     folder = paths.student_reports(outcome.student)
-    marker = folder / MARKER_NAME
-    marker.unlink(missing_ok=True)
+    (folder / MARKER_NAME).unlink(missing_ok=True)
     notebook = build_notebook(outcome)
     write_text_atomic(paths.autograded(outcome.student) / notebook_name, nb.writes(notebook))
     page = feedback_page(outcome.report, outcome.student, outcome.problems)
     write_text_atomic(folder / "feedback.html", page)
     write_text_atomic(folder / "results.json", results_json(record))
+    return Written(record, outcome.final, list(notebook.cells))
+
+
+def finish(
+    paths: CoursePaths,
+    submission: Submission,
+    written: Written,
+    notebook_name: str,
+    gradebook: GradebookWriter,
+) -> Record:
+    """Write the gradebook scores, the record, then the completion marker."""
+    record = written.record
     gradebook.record(
-        outcome.student,
+        record.student,
         notebook_name.removesuffix(".ipynb"),
-        list(notebook.cells),
+        written.cells,
         submission.timestamp(),
     )
+    folder = paths.student_reports(record.student)
     write_text_atomic(folder / RECORD_NAME, record.to_json())
-    if outcome.final:
-        write_text_atomic(marker, digest + "\n")
+    if written.final:
+        write_text_atomic(folder / MARKER_NAME, record.digest + "\n")
     return record
