@@ -71,9 +71,12 @@ def drop_privileges(job: dict[str, Any]) -> None:
 
 def prepare_matplotlib(job: dict[str, Any]) -> None:
     """A writable matplotlib config dir in the scratch dir, seeded with the prepared font cache."""
-    config = os.path.abspath(".matplotlib")
-    os.makedirs(config, exist_ok=True)
-    cache = job.get("mpl_cache")
+    use_matplotlib_config(os.path.abspath(".matplotlib"), job.get("mpl_cache"))
+
+
+def use_matplotlib_config(config: str, cache: str | None, mode: int = 0o777) -> None:
+    """Point matplotlib at ``config``, first copying the prepared font cache into it."""
+    os.makedirs(config, mode=mode, exist_ok=True)
     if cache and os.path.isdir(cache):
         for entry in os.listdir(cache):
             if entry.endswith(".json"):

@@ -59,16 +59,7 @@ def warm_up(settings: dict[str, Any]) -> None:
     mathtext, arrows, patches, bold text), so that each job finds the caches filled."""
     sys.path[:0] = ["", *settings["paths"]]
     config = os.path.join(SCRATCH_ROOT, ".matplotlib")
-    os.makedirs(config, mode=0o755, exist_ok=True)
-    cache = settings.get("mpl_cache")
-    if cache and os.path.isdir(cache):
-        for entry in os.listdir(cache):
-            if entry.endswith(".json"):
-                with open(os.path.join(cache, entry), "rb") as src:
-                    data = src.read()
-                with open(os.path.join(config, entry), "wb") as dst:
-                    dst.write(data)
-    os.environ["MPLCONFIGDIR"] = config
+    runner.use_matplotlib_config(config, settings.get("mpl_cache"), mode=0o755)
     install_backend()
     import matplotlib.pyplot as pyplot
     import numpy
