@@ -27,19 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 
 import solutions
+from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ANSWER_CELLS = {
-    "answer_q1": ("y_hat",),
-    "answer_q2": ("loss",),
-    "answer_q4": ("grad_per_sample", "grad"),
-    "answer_q5": ("theta_new",),
-    "answer_q6": ("loss_new", "loss_decreased"),
-}
 MEASURE = (
     "import resource, subprocess, sys, time\n"
     "start = time.perf_counter()\n"
@@ -78,24 +73,11 @@ def build_course(root: Path) -> None:
 def typed_answers(student: str, wrong: bool) -> dict[str, str]:
     """Answer cells with numbers typed in (from ``solutions``; a few off when ``wrong``)."""
     v = make_variant(student)
-    y_hat = solutions.forward(v.theta, v.X).y_hat
-    loss = float(solutions.loss(v.theta, v.X, v.y))
-    grads = solutions.backprop(v.theta, v.X, v.y).grads
-    grad = solutions.gradient(v.theta, v.X, v.y)
-    theta_new = solutions.gd_step(v.theta, grad, v.eta)
-    loss_new = float(solutions.loss(theta_new, v.X, v.y))
+    right = solutions.answers(v.theta, v.X, v.y, v.eta)
     if wrong:
-        grads = grads[:, ::-1]
-        theta_new = v.theta + v.eta * grad
-    values: dict[str, Any] = {
-        "y_hat": y_hat.tolist(),
-        "loss": loss,
-        "grad_per_sample": grads.tolist(),
-        "grad": grad.tolist(),
-        "theta_new": theta_new.tolist(),
-        "loss_new": loss_new,
-        "loss_decreased": loss_new < loss,
-    }
+        right["grad_per_sample"] = right["grad_per_sample"][:, ::-1]
+        right["theta_new"] = v.theta + v.eta * right["grad"]
+    values = {name: np.asarray(value).tolist() for name, value in right.items()}
 
     def literal(value: Any) -> str:
         return f"np.array({value!r})" if isinstance(value, list) else repr(value)

@@ -107,21 +107,8 @@ def _all_forms(mutations: Mutations) -> Mutations:
 
 
 def _reference(data: solutions.Dataset) -> dict[str, Any]:
-    y_hat = solutions.forward(data.theta, data.X).y_hat
-    grads = solutions.backprop(data.theta, data.X, data.y).grads
-    grad = solutions.gradient(data.theta, data.X, data.y)
-    theta_new = solutions.gd_step(data.theta, grad, data.eta)
-    loss = float(solutions.loss(data.theta, data.X, data.y))
-    loss_new = float(solutions.loss(theta_new, data.X, data.y))
-    return {
-        "y_hat": y_hat,
-        "loss": loss,
-        "grad_per_sample": grads,
-        "grad": grad,
-        "theta_new": theta_new,
-        "loss_new": loss_new,
-        "loss_decreased": bool(loss_new < loss),
-    }
+    reference = solutions.answers(data.theta, data.X, data.y, data.eta)
+    return reference | {name: float(reference[name]) for name in ("loss", "loss_new")}
 
 
 def _read(answers: Mapping[str, Any], name: str, n_samples: int) -> Reading:

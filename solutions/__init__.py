@@ -11,6 +11,7 @@ function works on float arrays and, exactly, on arrays of
 :class:`fractions.Fraction`.
 """
 
+from solutions.answers import answers
 from solutions.data import SEED, Dataset, as_exact
 from solutions.network import (
     BackpropResult,
@@ -31,6 +32,7 @@ __all__ = [
     "Dataset",
     "ForwardPass",
     "TrainingHistory",
+    "answers",
     "as_exact",
     "backprop",
     "forward",

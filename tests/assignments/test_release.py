@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 import solutions
+from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
 from tests.conftest import REPOSITORY, Course
 
 pytestmark = pytest.mark.slow
 
-ANSWER_CELLS = ("answer_q1", "answer_q2", "answer_q4", "answer_q5", "answer_q6")
 STUDENTS_TO_CHECK = ("", "alice", "bob", "s123456", *(f"st{i:03d}" for i in range(30)))
 
 

@@ -109,3 +109,23 @@ def test_train_exact_matches_one_step() -> None:
 def test_numerical_gradient_on_seed() -> None:
     numeric = s.numerical_gradient(s.SEED.theta, s.SEED.X, s.SEED.y)
     np.testing.assert_allclose(numeric, np.array(MEAN_GRAD, dtype=float), atol=1e-6)
+
+
+def test_answers_collect_the_seed_numbers_exactly() -> None:
+    result = s.answers(EXACT.theta, EXACT.X, EXACT.y, EXACT.eta)
+    assert list(result) == [
+        "y_hat",
+        "loss",
+        "grad_per_sample",
+        "grad",
+        "theta_new",
+        "loss_new",
+        "loss_decreased",
+    ]
+    assert list(result["y_hat"]) == Y_HAT
+    assert result["loss"] == LOSS
+    assert result["grad_per_sample"].tolist() == GRADS
+    assert list(result["grad"]) == MEAN_GRAD
+    assert list(result["theta_new"]) == THETA_NEW
+    assert abs(result["loss_new"] - LOSS_NEW_DECIMAL) < F(1, 2 * 10**12)
+    assert result["loss_decreased"] is True

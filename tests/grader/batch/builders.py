@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import solutions
+from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
 
 Notebook = dict[str, Any]
@@ -17,32 +20,9 @@ Notebook = dict[str, Any]
 
 def reference_answers(student: str) -> dict[str, Any]:
     """The right answers for ``student``'s numbers, from the reference package."""
-    variant = make_variant(student)
-    X, y, theta, eta = variant.X, variant.y, variant.theta, variant.eta
-    y_hat = solutions.forward(theta, X).y_hat
-    loss = float(solutions.loss(theta, X, y))
-    grads = solutions.backprop(theta, X, y).grads
-    grad = solutions.gradient(theta, X, y)
-    theta_new = solutions.gd_step(theta, grad, eta)
-    loss_new = float(solutions.loss(theta_new, X, y))
-    return {
-        "y_hat": y_hat.tolist(),
-        "loss": loss,
-        "grad_per_sample": grads.tolist(),
-        "grad": grad.tolist(),
-        "theta_new": theta_new.tolist(),
-        "loss_new": loss_new,
-        "loss_decreased": bool(loss_new < loss),
-    }
-
-
-ANSWER_CELLS = {
-    "answer_q1": ("y_hat",),
-    "answer_q2": ("loss",),
-    "answer_q4": ("grad_per_sample", "grad"),
-    "answer_q5": ("theta_new",),
-    "answer_q6": ("loss_new", "loss_decreased"),
-}
+    v = make_variant(student)
+    plain = solutions.answers(v.theta, v.X, v.y, v.eta)
+    return {name: np.asarray(value).tolist() for name, value in plain.items()}
 
 
 def _literal(value: Any) -> str:
