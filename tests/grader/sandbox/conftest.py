@@ -56,3 +56,17 @@ def sandbox(request: pytest.FixtureRequest, pool: SandboxPool) -> Runner:
     if request.param == "one-shot":
         return run_cells
     return pool.run_cells
+
+
+def fork_bomb_cell(marker: str) -> str:
+    """A cell that forks without end, each child a fresh Python tagged with ``marker``."""
+    return f"""
+import os, sys
+code = "import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass"
+while True:
+    try:
+        if os.fork() == 0:
+            os.execv(sys.executable, [sys.executable, "-c", code, "{marker}"])
+    except OSError:
+        pass
+"""

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import Limits
-from tests.grader.sandbox.conftest import Runner
+from tests.grader.sandbox.conftest import Runner, fork_bomb_cell
 
 QUICK = "x = 1\n"
 AFTER = "after = 2\n"
@@ -102,16 +102,7 @@ def test_a_fork_bomb_is_bounded_and_leaves_no_process_behind(
     limits: Limits, sandbox: Runner
 ) -> None:
     marker = f"forkbomb-{uuid.uuid4()}"
-    cell = f"""
-import os, sys
-code = "import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass"
-while True:
-    try:
-        if os.fork() == 0:
-            os.execv(sys.executable, [sys.executable, "-c", code, "{marker}"])
-    except OSError:
-        pass
-"""
+    cell = fork_bomb_cell(marker)
     limits = replace(limits, cell_seconds=1.5, processes=8)
     result = sandbox([QUICK, cell], names=["x"], limits=limits)
     assert [cell.status for cell in result.cells] == ["ok", "timeout"]

@@ -13,6 +13,7 @@ import pytest
 
 from grader.sandbox import Limits, SandboxPool, run_cells
 from solutions import SEED, forward, gradient, loss
+from tests.grader.sandbox.conftest import fork_bomb_cell
 from tests.grader.sandbox.test_faults import host_processes_with
 
 NOTEBOOK = [
@@ -169,16 +170,7 @@ def test_fork_and_memory_bombs_leave_the_next_job_a_normal_worker(
     pool: SandboxPool, limits: Limits
 ) -> None:
     marker = f"bomb-{uuid.uuid4()}"
-    fork_bomb = f"""
-import os, sys
-code = "import os\\nwhile True:\\n    try:\\n        os.fork()\\n    except OSError:\\n        pass"
-while True:
-    try:
-        if os.fork() == 0:
-            os.execv(sys.executable, [sys.executable, "-c", code, "{marker}"])
-    except OSError:
-        pass
-"""
+    fork_bomb = fork_bomb_cell(marker)
     memory_bomb = "grow = []\nwhile True:\n    grow.append(bytearray(16 * 1024 * 1024))\n"
     bombs = pool.run_cells(
         [memory_bomb, "del grow\nafter = 1", fork_bomb],
