@@ -1,34 +1,27 @@
-"""The bubblewrap command line of a sandbox, and a check that bubblewrap works here.
+"""The bubblewrap command line of a worker sandbox, and a check that bubblewrap works here.
 
-Inside the sandbox the file system holds only: ``/usr`` (and the ``/bin``,
+Inside a worker the file system holds only: ``/usr`` (and the ``/bin``,
 ``/lib``... links to it), the Python installation and the site-packages
-directories read-only (with this project's entries masked, see
-:mod:`grader.sandbox.layout`), the runner package, the prepared matplotlib font
-cache, a fresh ``/proc`` and ``/dev``, and a size-capped tmpfs as the working
-directory. There is no network (an empty network namespace), no other process
-is visible (a new pid namespace, killed as a whole when the run ends), and the
-process gets a session of its own.
+directory of :mod:`grader.sandbox.runtime` read-only, the package that runs inside, the prepared
+matplotlib font cache, ``/proc``, ``/dev`` and a size-capped tmpfs for the
+zygote; the root and ``/dev`` are then remounted read-only. There is no network
+(an empty network namespace) and no other process is visible (a new pid
+namespace). Each job then confines itself further (:mod:`.inside.confine`).
 
-Run as root, bubblewrap keeps only the capabilities the runner needs to drop
-to a user of its own (``CAP_SETUID``, ``CAP_SETGID``, ``CAP_CHOWN``); the
-runner drops them all before any student code runs. Run as another user,
-bubblewrap uses an unprivileged user namespace and the process keeps that user.
+bubblewrap itself is started with an empty environment: in a pid namespace its
+own init process keeps the environment it was started with.
 
-What bubblewrap does as root, found by trying it (bubblewrap 0.8):
+What bubblewrap does, found by trying it (bubblewrap 0.8):
 
-* It keeps all capabilities unless told otherwise (``--cap-drop ALL``), and the
-  bounding set stays full; ``no_new_privs`` is set and every bind mount is
-  ``nosuid``, so a dropped capability cannot come back through a setuid file.
-* RLIMIT_NPROC does not apply to root, and a user namespace created by root
-  maps the sandbox to root again, so the runner switches to a user id of its
-  own (one per run) with ``setresuid``: the process limit then counts only
-  that run's processes, and the caps are gone.
+* As root it keeps all capabilities unless told otherwise; here it keeps only
+  ``CAP_SETUID`` and ``CAP_SETGID``, which the zygote's job process uses to become
+  the job's own host user, and which that change clears. ``no_new_privs`` is set
+  and every bind mount is ``nosuid``. As another user it creates an unprivileged
+  user namespace and the process keeps that user.
 * Missing parents of a mount point are created with the host directory's mode:
   ``/root`` (0700 on the host) would lock the sandbox user out of a Python
   installed below it, hence ``--perms 0755 --dir`` for each parent.
-* ``/dev/null`` bound over a file masks it completely: the mount is ``nodev``,
-  so opening it fails with a permission error.
-* Killing bubblewrap itself orphans the namespace's init, so the parent kills
+* Killing bubblewrap itself orphans the namespace's init, so the grader kills
   the init instead (its pid comes from ``--info-fd``) and waits for bubblewrap,
   which exits only after every process of the namespace is gone.
 """
@@ -42,13 +35,13 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.sandbox.layout import BLOCKED_PACKAGE, PROJECT_PACKAGES, RUNNER_PACKAGE, PythonLayout
+from grader.sandbox.layout import RUNNER_PACKAGE, PythonLayout
 
 BWRAP = "/usr/bin/bwrap"
 SCRATCH = "/sandbox/scratch"
 RUNNER_PATH_INSIDE = "/sandbox/lib"
 FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
-ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
+ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID")
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
 
 
@@ -79,27 +72,6 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
         args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
     for index, site in enumerate(layout.site_dirs):
         args += ["--ro-bind", str(site), site_dir_inside(index)]
-    for hidden in layout.hidden():
-        places = [
-            f"{site_dir_inside(index)}/{hidden.name}"
-            for index, site in enumerate(layout.site_dirs)
-            if hidden.parent == site
-        ]
-        if hidden.is_relative_to(layout.prefix):
-            places.append(str(hidden))
-        for place in places:
-            if not hidden.is_dir():
-                args += ["--ro-bind", "/dev/null", place]  # cannot even be opened (nodev)
-            elif hidden.name in PROJECT_PACKAGES:
-                args += [
-                    "--tmpfs",
-                    place,
-                    "--ro-bind",
-                    str(BLOCKED_PACKAGE),
-                    f"{place}/__init__.py",
-                ]
-            else:
-                args += ["--tmpfs", place]
     return args
 
 
@@ -124,12 +96,11 @@ def bwrap_command(
     font_cache: Path | None,
     as_root: bool,
     info_fd: int,
-    program: str = "runner",
 ) -> list[str]:
-    """The full command that starts the runner inside a new sandbox.
+    """The full command that starts a worker's zygote inside a new sandbox.
 
-    bubblewrap writes the sandbox init's pid to ``info_fd`` (the parent kills it
-    to end the run).
+    bubblewrap writes the sandbox init's pid to ``info_fd`` (the grader kills it
+    to end the worker). Start it with an empty environment.
     """
     args = [BWRAP, *NAMESPACES, "--die-with-parent", "--new-session", "--info-fd", str(info_fd)]
     if as_root:
@@ -144,16 +115,16 @@ def bwrap_command(
     args += _system_mounts() + _parent_dirs([*outside_usr, Path(SCRATCH)]) + mounts
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH, "--chdir", SCRATCH]
-    args += ["--clearenv"]
+    args += ["--remount-ro", "/dev", "--remount-ro", "/", "--clearenv"]
     for name, value in sandbox_environment(SCRATCH, RUNNER_PATH_INSIDE).items():
         args += ["--setenv", name, value]
-    return [*args, "--", *python_command(str(layout.executable), program)]
+    return [*args, "--", *python_command(str(layout.executable))]
 
 
 def sandbox_environment(home: str, runner_path: str) -> dict[str, str]:
     """The whole environment of the sandboxed Python: nothing inherited.
 
-    ``runner_path`` is the directory holding the runner package.
+    ``runner_path`` is the directory holding the package that runs inside.
     """
     return {
         "PYTHONPATH": runner_path,
@@ -170,10 +141,10 @@ def sandbox_environment(home: str, runner_path: str) -> dict[str, str]:
     }
 
 
-def python_command(executable: str, program: str = "runner") -> list[str]:
-    """``program`` (the runner, or the pool's zygote) of the package run inside, by a
-    ``python`` without site (no ``.pth`` file runs) nor cwd on sys.path."""
-    return [executable, "-S", "-s", "-P", "-m", f"{RUNNER_PACKAGE.name}.{program}"]
+def python_command(executable: str) -> list[str]:
+    """The zygote of the package run inside, by a ``python`` without site (no ``.pth``
+    file runs) nor cwd on sys.path."""
+    return [executable, "-S", "-s", "-P", "-m", f"{RUNNER_PACKAGE.name}.zygote"]
 
 
 def check_bwrap(bwrap: str | None = None) -> None:
@@ -193,7 +164,9 @@ def _check_bwrap(bwrap: str) -> None:
         )
     probe: Sequence[str] = [bwrap, *NAMESPACES, "--die-with-parent", *_system_mounts(), "true"]
     try:
-        completed = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+        completed = subprocess.run(
+            probe, capture_output=True, text=True, timeout=30, check=False, env={}
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SandboxUnavailable(f"bubblewrap could not be started: {error}") from error
     if completed.returncode != 0:

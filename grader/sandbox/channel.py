@@ -1,14 +1,12 @@
 """Reading the sandbox's result channel without trusting it.
 
-The channel is a pipe on which the runner writes one JSON object per line
-(see :mod:`grader.sandbox.inside.runner`). Student code runs in the same process
-as the runner, so it can write to this pipe too: it can forge any message.
-That is acceptable because of what the messages can carry. Verdicts are not
-computed in the sandbox but outside, by the grader, from the answer values; a
-forged message can therefore at most claim values for the requested names, and
-the student could set those names to the same values in a cell anyway. Cell
-statuses and outputs are the student's own too. What a forger must not reach is
-the parent itself, so every byte is checked here before anything is believed:
+The channel is a pipe on which a job's driver writes one JSON object per line
+(see :mod:`grader.sandbox.inside.driver`): ``start``, ``display``, ``done`` and
+``end``, or ``fault`` when the kernel forged a message. Student code never holds
+this pipe: it runs in the kernel, whose messages the driver checks against a
+per-cell nonce before forwarding them. Even so the grader believes nothing it
+has not checked, since verdicts are computed here, from the answer values, and
+the grader itself must not be reachable. Every byte is checked:
 a size cap per run and per line, strict UTF-8, strict JSON (no NaN or
 Infinity literals, no duplicate keys), an exact schema per message type, and the
 expected order of messages. The first violation ends the run (the sandbox is
@@ -151,11 +149,16 @@ def parse_message(line: bytes, names: Sequence[str], cells: int) -> dict[str, An
         raise ChannelError(f"line is not JSON ({error.msg})") from error
     except RecursionError as error:
         raise ChannelError("JSON nested too deeply") from error
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        raise ChannelError(f"line is not readable JSON ({str(error)[:200]})") from error
     _require(isinstance(message, dict), "message must be a JSON object")
     kind = message.get("type")
     if kind == "end":
         _check_keys(message, {"type"})
         return {"type": "end"}
+    if kind == "fault":
+        _check_keys(message, {"type", "detail"})
+        return {"type": "fault", "detail": _text(message["detail"], "fault detail")[:500]}
     cell = message.get("cell")
     _require(_is_int(cell) and 0 <= cell < cells, "cell must be the index of a cell")
     if kind == "start":

@@ -1,54 +1,42 @@
-"""Warm sandboxes that grade one notebook after another: :class:`SandboxPool`.
+"""Workers that run notebooks one after another: :class:`SandboxPool`.
 
-A worker is one long-lived bubblewrap sandbox, made exactly as a one-shot run's
-(:func:`grader.sandbox.bwrap.bwrap_command`: no network, read-only system, no
-course directory, project masked, size-capped tmpfs, every capability but
-SETUID, SETGID and CHOWN dropped), running :mod:`grader.sandbox.inside.zygote`,
-which has imported numpy and pyplot and holds no student data. Each job is a
-child forked from it. What a job can and cannot see or affect, and why:
+A worker is one long-lived bubblewrap sandbox (:func:`grader.sandbox.bwrap.bwrap_command`)
+running :mod:`grader.sandbox.inside.zygote`, which has imported numpy and pyplot and
+holds no student data. Each job is forked from it and confines itself before it
+reads anything of the student's (:mod:`grader.sandbox.inside.confine`), in the same
+way whether the grader runs as root or as a normal user:
 
-* It sees what a one-shot run sees, plus an empty parent of its scratch directory;
-  it runs as a user id of its own (``setresuid`` before any student code: no
-  capability left), so RLIMIT_NPROC counts only its processes, and the other
-  jobs' scratch directories (0700, other owners) cannot be read.
-* It cannot signal or ptrace the zygote or the sandbox's init (root), nor
-  another job (other uid), nor the zygote while it sweeps the job's processes
-  (real uid of its own, saved uid root). It cannot write anything the zygote
-  reads: the zygote's files are root's, and it holds no descriptor of the
-  zygote's (the child closes the control socket and everything but its five job
-  descriptors).
-* Whatever it changes in memory (monkeypatched numpy, builtins, matplotlib) is
-  its own copy-on-write copy, gone when it exits: the next job is forked afresh
-  from the untouched zygote.
-* Its stdin, stdout, stderr, result channel and ack pipe are made by the parent
-  for this job only; the parent closes its ends when the job is over. A process
-  the job left behind could only write into those dead pipes, but none is left:
-  before the zygote reports a job done (and before the parent sends the next),
-  the zygote has SIGKILLed every process of the job's uid until none is alive,
-  and the scratch directory is deleted. A job that leaves anything (a process
-  that would not die, a file, System V IPC objects) retires the worker. The
-  worker's other shared state is closed to jobs: the tmpfs root and ``/dev/shm``
-  are root's and read-only to them, RLIMIT_MSGQUEUE is 0 (no POSIX message
-  queue), sockets die with their processes.
-* Time limits are enforced from outside as for one-shot runs: a job past its
-  deadline, or one that corrupts its channel, gets the whole worker namespace
-  killed; the next job starts a fresh worker.
-* Residual, as for one-shot runs: job user ids come from a per-grader-process
-  counter (64 per pid), so the 65th job reuses the first one's uid; what the
-  kernel keeps per uid beyond the uid's processes (a user keyring) could pass
-  between those two jobs.
+* its own user namespace, so RLIMIT_NPROC counts the job's processes only;
+  as root, also a host user id of its own (one per job);
+* its own pid namespace: it sees no other process (``/proc`` is an empty
+  read-only tmpfs), and when it ends, every process it started dies with it;
+* its own mount namespace with a fresh size-capped scratch tmpfs, the only
+  writable place; the root, ``/dev`` and every mount are read-only;
+* its own IPC namespace; no capability; the system-call filter of
+  :mod:`grader.sandbox.seccomp` (no mounts, namespaces, keyrings, shared memory
+  outside the limits, tracing, or socket families beyond Unix and IP);
+* the result channel is written by the job's driver process, never by the
+  process that runs student code (:mod:`grader.sandbox.inside.driver`).
 
-Workers need root (to switch each job to its own uid); as another user, or with
-``unsafe``, the pool runs each notebook with :func:`grader.sandbox.run_cells`.
+Whatever a job changes in memory (monkeypatched numpy, builtins, matplotlib) is
+its own copy-on-write copy: the next job is forked afresh from the untouched
+zygote. Time limits are enforced from outside: a job past its deadline, or one
+that corrupts its channel, gets its whole worker killed; the next job starts a
+fresh worker. With ``unsafe``, the same zygote, driver and kernel run without
+bubblewrap, namespaces or filter, with the grader's own rights.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import itertools
 import json
 import os
 import queue
+import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -60,27 +48,69 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
 
-from grader.sandbox.bwrap import FONT_CACHE_INSIDE, bwrap_command, check_bwrap, site_dir_inside
+from grader.sandbox.bwrap import (
+    FONT_CACHE_INSIDE,
+    SCRATCH,
+    bwrap_command,
+    check_bwrap,
+    python_command,
+    sandbox_environment,
+    site_dir_inside,
+)
 from grader.sandbox.channel import ChannelReader
 from grader.sandbox.fontcache import prepared_font_cache
-from grader.sandbox.layout import python_layout
-from grader.sandbox.limits import Limits
-from grader.sandbox.process import REAP_SECONDS, Pipes, Supervisor
+from grader.sandbox.layout import RUNNER_PACKAGE, python_layout
+from grader.sandbox.limits import MIB, Limits
+from grader.sandbox.process import NOT_STARTED, REAP_SECONDS, JobFds, JobSupervisor
 from grader.sandbox.results import SandboxResult
-from grader.sandbox.run import (
-    _check_arguments,
-    _font_cache_build,
-    _next_uid,
-    _rlimits,
-    run_cells,
-)
+from grader.sandbox.runtime import sandbox_layout
+from grader.sandbox.seccomp import filter_program
 from grader.sandbox.transcript import Transcript
 
 START_SECONDS = 60.0
 """How long a worker may take to start (Python, numpy and pyplot imports)."""
-SWEEPER_OFFSET = 1 << 30
-"""While sweeping, the zygote's real uid is the job's plus this: no job ever runs as it."""
 REPORT_BYTES = 4096
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+UID_BASE = 2_000_000
+"""As root, job ``n`` of grader process ``p`` runs as host user
+``UID_BASE + (p << 8) + n % 256``: no other process on the machine has that user."""
+_uid_counter = itertools.count()
+_uid_lock = threading.Lock()
+
+
+def next_uid() -> int:
+    """A host user id for the next job (used only when the grader is root)."""
+    with _uid_lock:
+        serial = next(_uid_counter) % 256
+    return UID_BASE + ((os.getpid() & 0x3FFFFF) << 8) + serial
+
+
+def rlimits(limits: Limits) -> dict[str, tuple[int, int]]:
+    """The setrlimit limits of a job, by the names the job process knows."""
+
+    def both(value: int) -> tuple[int, int]:
+        return (value, value)
+
+    return {
+        "cpu": (limits.cpu_seconds, limits.cpu_seconds + 1),
+        "address_space": both(limits.memory_bytes),
+        "file_size": both(limits.file_size_bytes),
+        "processes": both(limits.processes),
+        "open_files": both(limits.open_files),
+        "core": both(0),
+        "message_queues": both(0),  # no POSIX message queue
+    }
+
+
+def check_arguments(cells: Sequence[str], names: Sequence[str], files: Mapping[str, str]) -> None:
+    """Raise ``TypeError`` or ``ValueError`` naming what is malformed."""
+    if isinstance(cells, str) or not all(isinstance(cell, str) for cell in cells):
+        raise TypeError("cells must be a sequence of str (one source per code cell)")
+    if isinstance(names, str) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise TypeError("names must be a sequence of Python identifiers")
+    for name, text in files.items():
+        if not (isinstance(name, str) and FILE_NAME.fullmatch(name) and isinstance(text, str)):
+            raise ValueError(f"files: {name!r} must be a plain file name with str contents")
 
 
 class WorkerStartError(RuntimeError):
@@ -119,15 +149,21 @@ class _Spawner:
         self.thread.join()
 
 
-class _Worker:
-    """One warm sandbox; used by one thread at a time."""
+class Worker:
+    """One zygote, in a sandbox unless ``unsafe``; used by one thread at a time."""
 
-    def __init__(self, limits: Limits, spawner: _Spawner) -> None:
+    def __init__(
+        self, limits: Limits, spawner: _Spawner, *, unsafe: bool, warm: bool, fonts: bool
+    ) -> None:
         self.limits = limits
         self.spawner = spawner
+        self.unsafe = unsafe
+        self.warm = warm
+        self.fonts = fonts
         self.process: subprocess.Popen[bytes] | None = None
         self.control: socket.socket | None = None
         self.init_pid: int | None = None
+        self.scratch_root: str | None = None
         self.jobs = 0
         self.starts = 0
         self.buffer = b""
@@ -136,88 +172,119 @@ class _Worker:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def control_fd(self) -> int | None:
+        return None if self.control is None else self.control.fileno()
+
     # -- starting and stopping -----------------------------------------------------
 
-    def start(self) -> None:
-        layout = python_layout()
-        font_cache = prepared_font_cache(
-            layout, True, lambda cell: _font_cache_build(cell, unsafe=False)
-        )
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        info_read, info_write = os.pipe()
+    def _launch(self, control_fd: int, info_fd: int | None) -> tuple[list[str], dict[str, Any]]:
+        """The zygote's command and settings, and how to start it."""
+        layout = python_layout() if self.unsafe else sandbox_layout()
+        font_cache = None
+        if self.fonts:
+            font_cache = prepared_font_cache(
+                layout, not self.unsafe, lambda cell: font_cache_build(cell, self.unsafe)
+            )
+        settings: dict[str, Any] = {"control_fd": control_fd, "warm": self.warm}
+        if self.unsafe:
+            root = self.scratch_root = tempfile.mkdtemp(prefix="hw4-unsafe-worker-")
+            settings.update(
+                paths=[str(site) for site in layout.site_dirs],
+                mpl_cache=str(font_cache) if font_cache else None,
+                scratch_root=root,
+                confine=False,
+            )
+            options = {"cwd": root, "env": sandbox_environment(root, str(RUNNER_PACKAGE.parent))}
+            return [*python_command(str(layout.executable))], {**options, "settings": settings}
+        assert info_fd is not None
         command = bwrap_command(
             layout,
             scratch_bytes=self.limits.scratch_bytes,
             font_cache=font_cache,
-            as_root=True,
-            info_fd=info_write,
-            program="zygote",
+            as_root=os.geteuid() == 0,
+            info_fd=info_fd,
         )
-        settings = {
-            "paths": [site_dir_inside(index) for index in range(len(layout.site_dirs))],
-            "mpl_cache": FONT_CACHE_INSIDE if font_cache else None,
-            "control_fd": theirs.fileno(),
-        }
+        settings.update(
+            paths=[site_dir_inside(index) for index in range(len(layout.site_dirs))],
+            mpl_cache=FONT_CACHE_INSIDE if font_cache else None,
+            scratch_root=SCRATCH,
+            confine=True,
+            seccomp=base64.b64encode(filter_program()).decode(),
+        )
+        # bubblewrap's own init keeps the environment it is started with: give it none
+        return command, {"env": {}, "settings": settings}
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        info_read, info_write = os.pipe() if not self.unsafe else (None, None)
         errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the start)
+        passed = [theirs.fileno(), *([info_write] if info_write is not None else [])]
         try:
+            command, options = self._launch(theirs.fileno(), info_write)
+            settings = options.pop("settings")
             self.process = self.spawner.popen(
                 command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
-                pass_fds=[theirs.fileno(), info_write],
+                pass_fds=passed,
                 start_new_session=True,
+                **options,
             )
         except OSError as error:
             ours.close()
-            os.close(info_read)
             errors.close()
+            if info_read is not None:
+                os.close(info_read)
             raise WorkerStartError(f"the worker sandbox could not be started: {error}") from error
         finally:
             theirs.close()
-            os.close(info_write)
+            if info_write is not None:
+                os.close(info_write)
         self.control, self.buffer, self.init_pid = ours, b"", None
         self.starts += 1
         try:
             assert self.process.stdin
             self.process.stdin.write(json.dumps(settings).encode())
             self.process.stdin.close()
-            self.init_pid = _read_init_pid(info_read)
+            if info_read is not None:
+                self.init_pid = _read_init_pid(info_read)
             report = self.read_report(START_SECONDS)
             if report is None or report.get("type") != "ready":
                 errors.seek(0)
                 lines = errors.read().decode(errors="replace").strip().splitlines()
-                raise WorkerStartError(
-                    f"the worker sandbox did not start: {lines[-1] if lines else 'no message'}"
-                )
+                raise WorkerStartError(lines[-1] if lines else "no message")
         except BaseException:
             self.kill()
             raise
         finally:
-            os.close(info_read)
+            if info_read is not None:
+                os.close(info_read)
             errors.close()
 
     def kill(self) -> None:
-        """SIGKILL the worker's namespace and wait until it is gone."""
+        """SIGKILL the worker (its whole namespace) and wait until it is gone."""
         process, self.process = self.process, None
         if self.control is not None:
             self.control.close()
             self.control = None
-        if process is None:
-            return
-        if self.init_pid is not None and process.poll() is None:
+        if process is not None:
+            if self.init_pid is not None and process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.init_pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.init_pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=REAP_SECONDS)
-        if self.init_pid is not None:
-            deadline = time.monotonic() + REAP_SECONDS
-            while _alive(self.init_pid) and time.monotonic() < deadline:
-                time.sleep(0.002)
+                process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=REAP_SECONDS)
+            if self.init_pid is not None:
+                deadline = time.monotonic() + REAP_SECONDS
+                while _alive(self.init_pid) and time.monotonic() < deadline:
+                    time.sleep(0.002)
+        if self.scratch_root is not None:
+            shutil.rmtree(self.scratch_root, ignore_errors=True)
+            self.scratch_root = None
 
     # -- the control socket ----------------------------------------------------------
 
@@ -260,121 +327,42 @@ class _Worker:
             self.start()
         assert self.control is not None
         self.jobs += 1
-        uid = _next_uid()
+        as_root = not self.unsafe and os.geteuid() == 0
         pipes = [os.pipe() for _ in range(5)]
         stdin, stdout, stderr, channel, ack = pipes
         child_ends = [stdin[0], stdout[1], stderr[1], channel[1], ack[0]]
-        header = {"job": self.jobs, "uid": uid, "sweeper": uid + SWEEPER_OFFSET}
+        header = {"job": self.jobs, "uid": next_uid() if as_root else None}
         try:
             socket.send_fds(self.control, [json.dumps(header).encode()], child_ends)
         except OSError as error:
-            for fd in (*child_ends, stdin[1], stdout[0], stderr[0], channel[0], ack[1]):
+            for fd in (stdin[1], stdout[0], stderr[0], channel[0], ack[1]):
                 os.close(fd)
             self.kill()
             raise WorkerStartError(f"the worker sandbox is gone: {error}") from error
         finally:
-            if self.process is not None:
-                for fd in child_ends:
-                    os.close(fd)
+            for fd in child_ends:
+                os.close(fd)
         job = {
-            "uid": uid,
-            "paths": [],
-            "mpl_cache": None,
             "cells": cells,
             "names": names,
             "files": files,
-            "rlimits": _rlimits(limits),
+            "rlimits": rlimits(limits),
             "figures_per_cell": limits.figures_per_cell,
             "cell_seconds": limits.cell_seconds,
-            "channel_fd": channel[1],
-            "ack_fd": ack[0],
+            "scratch_bytes": limits.scratch_bytes,
         }
         transcript = Transcript(len(cells), names, limits.output_bytes, limits.total_output_bytes)
         reader = ChannelReader(names, len(cells), limits.channel_bytes)
-        supervisor = _JobSupervisor(
-            self,
-            json.dumps(job).encode(),
-            stdin[1],
-            {stdout[0]: "stdout", stderr[0]: "stderr"},
-            Pipes(channel=channel, ack=ack),
-            transcript,
-            reader,
-            limits,
-        )
+        fds = JobFds(stdin[1], stdout[0], stderr[0], channel[0], ack[1])
+        supervisor = JobSupervisor(self, json.dumps(job).encode(), fds, transcript, reader, limits)
         problem = supervisor.run()
         return SandboxResult(
             cells=transcript.results(),
             answers=dict(transcript.answers),
-            sandboxed=True,
+            sandboxed=not self.unsafe,
             seconds=round(time.monotonic() - start, 4),
             problem=problem,
         )
-
-
-class _JobSupervisor(Supervisor):
-    """One job in a worker: ends when the zygote reports the job swept, or by a deadline."""
-
-    def __init__(
-        self,
-        worker: _Worker,
-        job: bytes,
-        stdin_fd: int,
-        streams: dict[int, str],
-        pipes: Pipes,
-        transcript: Transcript,
-        reader: ChannelReader,
-        limits: Limits,
-    ) -> None:
-        self.worker = worker
-        assert worker.control is not None
-        self.control_fd = worker.control.fileno()
-        self.report: dict[str, Any] | None = None
-        self.stdin_open = True
-        super().__init__(job, stdin_fd, streams, pipes, transcript, reader, limits)
-
-    def extra_fds(self) -> tuple[int, ...]:
-        return (self.control_fd,)
-
-    def handle_extra(self, fd: int, data: bytes) -> None:
-        self.worker.feed(data)
-        self.report = self.report or self.worker.take_report()
-        if self.report is not None or not data:
-            self.finished = True
-
-    def wait_for_report(self) -> None:
-        if self.report is None and self.worker.alive:
-            self.report = self.worker.read_report(REAP_SECONDS)
-
-    def kill(self) -> None:
-        self.worker.kill()
-
-    def exit_code(self) -> int | None:
-        self.wait_for_report()
-        status = self.report.get("status") if self.report else None
-        return status if isinstance(status, int) else None
-
-    def after_end(self) -> None:
-        self.wait_for_report()
-
-    def settle(self) -> None:
-        self.wait_for_report()
-        report = self.report
-        expected = report is not None and report.get("job") == self.worker.jobs
-        if not (expected and report is not None and report.get("clean") is True):
-            self.worker.kill()  # anything doubtful: the next job gets a fresh worker
-
-    def close_stdin(self) -> None:
-        if self.stdin_open:
-            self.stdin_open = False
-            os.close(self.stdin_fd)
-
-    def close_own(self) -> None:
-        self.close_stdin()
-        for fd in self.streams:
-            os.close(fd)
-        control = self.worker.control
-        if control is not None and control.fileno() == self.control_fd:
-            os.set_blocking(self.control_fd, True)
 
 
 def _read_init_pid(fd: int) -> int | None:
@@ -405,22 +393,38 @@ def _alive(pid: int) -> bool:
     return state not in (b"Z", b"X")
 
 
+def _not_started(cells: Sequence[str], names: list[str], limits: Limits, why: str) -> SandboxResult:
+    """The result of a notebook whose sandbox never started: no cell ran."""
+    transcript = Transcript(len(cells), names, limits.output_bytes, limits.total_output_bytes)
+    detail = f"{NOT_STARTED}: {why}"
+    transcript.stop("killed", detail, time.monotonic())
+    return SandboxResult(transcript.results(), dict(transcript.answers), True, 0.0, detail)
+
+
 class SandboxPool:
-    """``workers`` warm sandboxes; :meth:`run_cells` is :func:`grader.sandbox.run_cells`,
-    faster. Thread-safe: each call takes a free worker (waiting for one if needed).
-    Use it as a context manager; workers start on first use."""
+    """``workers`` warm sandboxes; :meth:`run_cells` runs one notebook in a free one.
+    Thread-safe: each call takes a free worker (waiting for one if needed).
+    Use it as a context manager; workers start in the background when it is entered."""
 
     def __init__(
-        self, limits: Limits | None = None, workers: int = 1, *, unsafe: bool = False
+        self,
+        limits: Limits | None = None,
+        workers: int = 1,
+        *,
+        unsafe: bool = False,
+        warm: bool = True,
+        fonts: bool = True,
     ) -> None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(f"workers must be a positive int, got {workers!r}")
         self.limits = limits or Limits()
         self.unsafe = unsafe
-        self.warm = not unsafe and os.geteuid() == 0
-        self.free: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self.free: queue.LifoQueue[Worker] = queue.LifoQueue()
         self.spawner = _Spawner()
-        self.all = [_Worker(self.limits, self.spawner) for _ in range(workers)]
+        self.all = [
+            Worker(self.limits, self.spawner, unsafe=unsafe, warm=warm, fonts=fonts)
+            for _ in range(workers)
+        ]
         for worker in self.all:
             self.free.put(worker)
         self.lock = threading.Lock()
@@ -432,13 +436,11 @@ class SandboxPool:
 
     def start(self) -> None:
         """Start every worker now, in the background (otherwise each starts on first use)."""
-        if not self.warm:
-            return
         for _ in self.all:
             worker = self.free.get()
             threading.Thread(target=self._start, args=(worker,), daemon=True).start()
 
-    def _start(self, worker: _Worker) -> None:
+    def _start(self, worker: Worker) -> None:
         try:
             # On failure the first job on this worker starts it again, or says why.
             with contextlib.suppress(Exception):
@@ -481,25 +483,34 @@ class SandboxPool:
         """Run ``cells`` as :func:`grader.sandbox.run_cells` does, in a warm worker."""
         limits = limits or self.limits
         files = dict(files or {})
-        _check_arguments(cells, names, files)
-        if limits.scratch_bytes != self.limits.scratch_bytes:
-            raise ValueError("limits.scratch_bytes must be the pool's (set when a worker starts)")
+        check_arguments(cells, names, files)
         with self.lock:
             if self.closed:
                 raise RuntimeError("the sandbox pool is closed")
-        if not self.warm:
-            return run_cells(cells, names=names, limits=limits, files=files, unsafe=self.unsafe)
-        check_bwrap()
+        if not self.unsafe:
+            check_bwrap()
         names = list(dict.fromkeys(names))
         worker = self.free.get()
         try:
             try:
                 return worker.run(list(cells), names, limits, files)
             except WorkerStartError:
-                # No student code ran: a fresh worker, else a one-shot sandbox that says why.
+                # No student code ran: once more with a fresh worker, then say why.
                 try:
                     return worker.run(list(cells), names, limits, files)
-                except WorkerStartError:
-                    return run_cells(cells, names=names, limits=limits, files=files)
+                except WorkerStartError as error:
+                    return _not_started(cells, names, limits, str(error))
         finally:
             self.free.put(worker)
+
+
+def font_cache_build(cell: str, unsafe: bool) -> str:
+    """stdout of the cell that builds matplotlib's font cache (run without a font cache)."""
+    limits = Limits(
+        output_bytes=64 * MIB, channel_bytes=MIB, cell_seconds=120, notebook_seconds=180
+    )
+    with SandboxPool(limits, unsafe=unsafe, warm=False, fonts=False) as pool:
+        result = pool.run_cells([cell], names=[])
+    if result.cells[0].status != "ok":
+        raise ValueError(result.cells[0].traceback or result.cells[0].detail)
+    return result.cells[0].stdout

@@ -1,27 +1,24 @@
-"""Starting the sandboxed runner and watching it from outside.
+"""Watching one job from outside: its pipes, its deadlines, its end.
 
-The parent enforces the time limits itself: it waits on the runner's pipes with
-deadlines (a cell's is its time limit plus a grace period, in which the runner's
-own interrupt should have stopped it) and, when one passes, SIGKILLs the
-sandbox's init process (its pid comes from bubblewrap's ``--info-fd``). When
-the init of a pid namespace dies, the kernel kills every other process of the
-namespace; :func:`supervise` returns only once the init is dead, so no process
-of the run is left: no signal handler, ``setsid`` or forked child survives.
-All reads are non-blocking and bounded (see :mod:`grader.sandbox.transcript` and
-:mod:`grader.sandbox.channel`), so no output can fill the parent's memory.
+The grader enforces the time limits itself: it waits on the job's pipes with
+deadlines (a cell's is its time limit plus a grace period, in which the kernel's
+own interrupt should have stopped it) and, when one passes, kills the whole
+worker sandbox (see :meth:`grader.sandbox.pool.Worker.kill`): no signal handler,
+``setsid`` or forked child survives it. All reads are non-blocking and bounded
+(see :mod:`grader.sandbox.transcript` and :mod:`grader.sandbox.channel`), so no
+output can fill the grader's memory, and any failure while reading the channel,
+whatever its kind, ends the job as a corrupted channel.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import selectors
 import signal
-import subprocess
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from grader.sandbox.channel import ChannelError, ChannelReader
 from grader.sandbox.limits import Limits
@@ -30,22 +27,27 @@ from grader.sandbox.transcript import Transcript
 
 READ_BYTES = 64 * 1024
 REAP_SECONDS = 5.0
-EXIT_SECONDS = 1.0
-INFO_BYTES = 4096
 DRAIN_READS = 16
 NOT_STARTED = "the sandbox could not start"
 
 
-@dataclass(frozen=True)
-class Pipes:
-    """The parent's ends and the child's ends of the extra pipes of a run."""
+class Worker(Protocol):
+    """What a job's supervisor needs of its worker (:class:`grader.sandbox.pool.Worker`)."""
 
-    channel: tuple[int, int]
-    """(read, write) of the result channel."""
-    ack: tuple[int, int]
-    """(read, write) of the pipe on which the parent lets the runner go on after a cell."""
-    info: tuple[int, int] | None = None
-    """(read, write) of bubblewrap's ``--info-fd``, or None without bubblewrap."""
+    jobs: int
+
+    @property
+    def alive(self) -> bool: ...
+
+    def control_fd(self) -> int | None: ...
+
+    def feed(self, data: bytes) -> None: ...
+
+    def take_report(self) -> dict[str, Any] | None: ...
+
+    def read_report(self, timeout: float) -> dict[str, Any] | None: ...
+
+    def kill(self) -> None: ...
 
 
 def describe_exit(code: int | None) -> str:
@@ -68,29 +70,25 @@ def describe_exit(code: int | None) -> str:
     return f"the Python process exited with code {code}"
 
 
-def _dead(pid: int) -> bool:
-    """Whether ``pid`` is gone or a zombie (a pid namespace's init turns zombie last)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            state = stat.read().rsplit(b")", 1)[-1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in (b"Z", b"X")
-
-
-class Supervisor:
-    """One sandboxed run's pipes and deadlines; subclasses say how to kill and reap it."""
+class JobSupervisor:
+    """One job's pipes and deadlines. It ends when the zygote reports the job done,
+    or by a deadline or a corrupted channel, which kill the whole worker."""
 
     def __init__(
         self,
+        worker: Worker,
         job: bytes,
-        stdin_fd: int,
-        streams: dict[int, str],
-        pipes: Pipes,
+        fds: JobFds,
         transcript: Transcript,
         reader: ChannelReader,
         limits: Limits,
     ) -> None:
+        self.worker = worker
+        control_fd = worker.control_fd()
+        assert control_fd is not None
+        self.control_fd = control_fd
+        self.report: dict[str, Any] | None = None
+        self.stdin_open = True
         self.transcript = transcript
         self.reader = reader
         self.limits = limits
@@ -98,13 +96,13 @@ class Supervisor:
         self.finished = False
         """Set by a subclass when it knows that every writer of the pipes is gone."""
         self.pending = memoryview(job)
-        self.stdin_fd = stdin_fd
-        self.streams = streams
-        self.channel_fd = pipes.channel[0]
-        self.ack_fd = pipes.ack[1]
+        self.stdin_fd = fds.stdin
+        self.streams = {fds.stdout: "stdout", fds.stderr: "stderr"}
+        self.channel_fd = fds.channel
+        self.ack_fd = fds.ack
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.stdin_fd, selectors.EVENT_WRITE)
-        for fd in (self.channel_fd, *self.streams, *self.extra_fds()):
+        for fd in (self.channel_fd, *self.streams, self.control_fd):
             self.selector.register(fd, selectors.EVENT_READ)
         for key in self.selector.get_map().values():
             os.set_blocking(key.fd, False)
@@ -113,33 +111,46 @@ class Supervisor:
         self.notebook_deadline = now + limits.notebook_seconds
         self.cell_deadline = self.notebook_deadline
 
-    # -- what subclasses provide -------------------------------------------------
+    # -- the worker's side -------------------------------------------------------
 
-    def extra_fds(self) -> tuple[int, ...]:
-        """More descriptors to watch; their data goes to :meth:`handle_extra`."""
-        return ()
+    def handle_control(self, data: bytes) -> None:
+        """Data (``b""`` at end of stream) from the zygote's control socket."""
+        self.worker.feed(data)
+        self.report = self.report or self.worker.take_report()
+        if self.report is not None or not data:
+            self.finished = True
 
-    def handle_extra(self, fd: int, data: bytes) -> None:
-        """Data (``b""`` at end of stream) read from one of :meth:`extra_fds`."""
+    def wait_for_report(self) -> None:
+        if self.report is None and self.worker.alive:
+            self.report = self.worker.read_report(REAP_SECONDS)
 
     def kill(self) -> None:
-        """SIGKILL everything of the run, now."""
-        raise NotImplementedError
+        """SIGKILL everything of the job, now: its whole worker."""
+        self.worker.kill()
 
     def exit_code(self) -> int | None:
-        """The runner's exit status, waiting a little for it (None if it has not exited)."""
-        raise NotImplementedError
+        """The job's exit status, as the zygote reported it (None if it did not)."""
+        self.wait_for_report()
+        status = self.report.get("status") if self.report else None
+        return status if isinstance(status, int) else None
 
     def after_end(self) -> None:
-        """The runner said ``end``: let it exit."""
+        self.wait_for_report()
 
     def settle(self) -> None:
-        """Make sure nothing of the run is left, before :meth:`run` returns."""
-        raise NotImplementedError
+        """Anything doubtful retires the worker: the next job gets a fresh one."""
+        self.wait_for_report()
+        report = self.report
+        expected = report is not None and report.get("job") == self.worker.jobs
+        if not (expected and report is not None and report.get("clean") is True):
+            self.worker.kill()
 
     def close_own(self) -> None:
-        """Close stdin (if still open), the streams and the subclass's own descriptors."""
-        raise NotImplementedError
+        self.close_stdin()
+        for fd in self.streams:
+            os.close(fd)
+        if self.worker.control_fd() == self.control_fd:
+            os.set_blocking(self.control_fd, True)
 
     # -- killing ---------------------------------------------------------------
 
@@ -175,11 +186,15 @@ class Supervisor:
             self.close_stdin()
 
     def close_stdin(self) -> None:
-        os.close(self.stdin_fd)
+        if self.stdin_open:
+            self.stdin_open = False
+            os.close(self.stdin_fd)
 
     def read_channel(self, data: bytes) -> None:
         for message in self.reader.feed(data):
             self.drain_streams()
+            if message["type"] == "fault":
+                raise ChannelError(message["detail"])
             if not self.transcript.expects(message):
                 raise ChannelError(f"{message['type']} message out of order")
             self.transcript.message(message, time.monotonic())
@@ -209,7 +224,7 @@ class Supervisor:
             if data:
                 self.read_channel(data)
         else:
-            self.handle_extra(fd, data)
+            self.handle_control(data)
 
     # -- the loop --------------------------------------------------------------
 
@@ -242,6 +257,8 @@ class Supervisor:
                 self.drain_all()
         except ChannelError as violation:
             self.stop("killed", f"the result channel was corrupted: {violation}")
+        except Exception as error:  # whatever broke the reading, the job cannot be believed
+            self.stop("killed", f"the result channel was corrupted: {type(error).__name__}")
         if self.transcript.ended:
             self.drain_streams()
             self.after_end()
@@ -273,123 +290,12 @@ class Supervisor:
         self.close_own()
 
 
-class ProcessSupervisor(Supervisor):
-    """A one-shot sandbox: bubblewrap started for this run, killed with its namespace."""
+@dataclass(frozen=True)
+class JobFds:
+    """The grader's ends of a job's five pipes."""
 
-    def __init__(
-        self,
-        process: subprocess.Popen[bytes],
-        job: bytes,
-        pipes: Pipes,
-        transcript: Transcript,
-        reader: ChannelReader,
-        limits: Limits,
-    ) -> None:
-        assert process.stdin and process.stdout and process.stderr
-        self.process = process
-        self.init_pid: int | None = None
-        self.info = b""
-        self.info_fd = pipes.info[0] if pipes.info else None
-        streams = {process.stdout.fileno(): "stdout", process.stderr.fileno(): "stderr"}
-        super().__init__(job, process.stdin.fileno(), streams, pipes, transcript, reader, limits)
-
-    def extra_fds(self) -> tuple[int, ...]:
-        return () if self.info_fd is None else (self.info_fd,)
-
-    def handle_extra(self, fd: int, data: bytes) -> None:
-        self.info = (self.info + data)[:INFO_BYTES]
-        with contextlib.suppress(ValueError, AttributeError):
-            pid = json.loads(self.info).get("child-pid")
-            if isinstance(pid, int) and pid > 1:
-                self.init_pid = pid
-
-    def close_stdin(self) -> None:
-        assert self.process.stdin
-        self.process.stdin.close()
-
-    def kill(self) -> None:
-        """SIGKILL the sandbox's init (the namespace dies with it), else bubblewrap's group."""
-        if self.init_pid is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.init_pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=REAP_SECONDS)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
-
-    def exit_code(self) -> int | None:
-        try:
-            return self.process.wait(timeout=REAP_SECONDS)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def after_end(self) -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=EXIT_SECONDS)  # the runner exits right after "end"
-
-    def settle(self) -> None:
-        self.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=REAP_SECONDS)
-        self.wait_for_namespace()
-
-    def wait_for_namespace(self) -> None:
-        """Return once the sandbox's init has finished dying, with every process it outlived.
-
-        bubblewrap may exit as soon as the init reports the runner's exit status,
-        while the kernel is still killing the namespace's other processes.
-        """
-        if self.init_pid is None:
-            return
-        deadline = time.monotonic() + REAP_SECONDS
-        while not _dead(self.init_pid) and time.monotonic() < deadline:
-            time.sleep(0.002)
-
-    def close_own(self) -> None:
-        for stream in (self.process.stdout, self.process.stderr, self.process.stdin):
-            with contextlib.suppress(OSError):
-                stream.close()  # type: ignore[union-attr]
-        if self.info_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.info_fd)
-
-
-def supervise(
-    command: Sequence[str],
-    job: bytes,
-    pipes: Pipes,
-    transcript: Transcript,
-    reader: ChannelReader,
-    limits: Limits,
-    *,
-    cwd: str | None = None,
-    env: dict[str, str] | None = None,
-) -> str:
-    """Run ``command``, feed it ``job``, record everything into ``transcript``.
-
-    Returns what went wrong with the run as a whole, in words ("" if nothing).
-    The child's ends of ``pipes`` are closed here once the child has them.
-    """
-    child_ends = [pipes.channel[1], pipes.ack[0], *(pipes.info[1:] if pipes.info else ())]
-    parent_ends = [pipes.channel[0], pipes.ack[1], *(pipes.info[:1] if pipes.info else ())]
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=child_ends,
-            start_new_session=True,
-            cwd=cwd,
-            env=env,
-        )
-    except BaseException:
-        for fd in parent_ends:
-            os.close(fd)
-        raise
-    finally:
-        for fd in child_ends:
-            os.close(fd)
-    return ProcessSupervisor(process, job, pipes, transcript, reader, limits).run()
+    stdin: int
+    stdout: int
+    stderr: int
+    channel: int
+    ack: int

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.sandbox import Limits, SandboxResult
 from grader.sandbox.channel import ChannelError, ChannelReader, parse_message
@@ -26,17 +29,31 @@ def channel_fd():
 EARLIER = "loss = 0.5\n"
 
 
-def write_done(answers: dict[str, object]) -> str:
-    """A cell that writes a well-formed ``done`` message for itself (cell 1) on the channel."""
-    message = {"type": "done", "cell": 1, "status": "ok", "error": None, "result": None}
-    line = json.dumps({**message, "answers": answers}) + "\n"
-    return f"os.write(channel_fd(), {line.encode()!r})\n"
+def write_done(answers: dict[str, object], cell: int = 1, nonce: str = "") -> str:
+    """A cell that writes a well-formed ``done`` message on the kernel's message pipe.
+
+    ``nonce`` is Python source for the nonce to put in it (none if empty).
+    """
+    message = {"type": "done", "cell": cell, "status": "ok", "error": None, "result": None}
+    line = json.dumps({**message, "answers": answers})
+    if not nonce:
+        return f"os.write(channel_fd(), {(line + chr(10)).encode()!r})\n"
+    return (
+        f"message = json.loads({line!r})\nmessage['nonce'] = {nonce}\n"
+        "os.write(channel_fd(), (json.dumps(message) + '\\n').encode())\n"
+    )
+
+
+STEAL_NONCE = """
+import gc, json
+channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
+"""
 
 
 def forge(
     sandbox: Runner, payload: str, limits: Limits, names: list[str] | None = None
 ) -> SandboxResult:
-    cells = [EARLIER, FIND_CHANNEL + payload, "after = 1\n"]
+    cells = [EARLIER, FIND_CHANNEL + STEAL_NONCE + payload, "after = 1\n"]
     return sandbox(cells, names=names or ["loss"], limits=limits)
 
 
@@ -49,21 +66,34 @@ def test_garbage_on_the_channel_ends_the_run_and_keeps_earlier_values(
     assert result.values() == {"loss": 0.5}
 
 
-def test_a_forged_message_can_only_claim_the_students_own_numbers(
-    limits: Limits, sandbox: Runner
-) -> None:
+def test_a_message_without_the_cells_nonce_is_refused(limits: Limits, sandbox: Runner) -> None:
     result = forge(sandbox, write_done({"loss": {"value": 0.0}}), limits)
-    # The forged 'done' is believed: a value the cell could have set with `loss = 0.0`.
-    assert result.answers["loss"].value == 0.0
-    # The runner's own 'done' for the same cell then comes out of order: the run ends.
-    assert result.cells[2].status in ("killed", "skipped")
-    assert "out of order" in result.problem
+    assert [cell.status for cell in result.cells] == ["ok", "killed", "skipped"]
+    assert "did not write" in result.problem
+    assert result.values() == {"loss": 0.5}  # the forged value was never believed
 
 
-def test_forged_names_that_were_not_requested_are_rejected(limits: Limits, sandbox: Runner) -> None:
-    result = forge(sandbox, write_done({"loss": {"value": 1}, "score": {"value": 100}}), limits)
-    assert "exactly the requested names" in result.problem
+def test_a_result_for_a_later_cell_cannot_be_forged(limits: Limits, sandbox: Runner) -> None:
+    # The nonce of the running cell is in the kernel's memory; the next cell's does not exist yet.
+    payload = write_done({"loss": {"value": 0.0}}, cell=2, nonce="channel.nonce")
+    cells = [EARLIER, FIND_CHANNEL + STEAL_NONCE + payload, "1 / 0\n"]
+    result = sandbox(cells, names=["loss"], limits=limits)
+    assert [cell.status for cell in result.cells] == ["ok", "killed", "skipped"]
+    assert "did not write" in result.problem
     assert result.values() == {"loss": 0.5}
+
+
+def test_a_second_result_for_a_cell_is_caught(limits: Limits, sandbox: Runner) -> None:
+    # With the stolen nonce a cell can claim its own result once; the runner's own result
+    # for the same cell then arrives too, and the run is reported as corrupted.
+    payload = write_done({"loss": {"value": 0.0}}, cell=1, nonce="channel.nonce")
+    for cells in (
+        [EARLIER, FIND_CHANNEL + STEAL_NONCE + payload, "after = 1\n"],
+        [EARLIER, FIND_CHANNEL + STEAL_NONCE + payload],
+    ):
+        result = sandbox(cells, names=["loss"], limits=limits)
+        assert "result channel was corrupted" in result.problem
+        assert not result.completed
 
 
 def test_a_channel_flood_is_cut_at_the_size_limit(limits: Limits, sandbox: Runner) -> None:
@@ -145,3 +175,42 @@ def test_the_reader_splits_lines_and_enforces_its_budget() -> None:
     unfinished.feed(b'{"type": "end"')
     with pytest.raises(ChannelError):
         unfinished.close()
+
+
+@given(st.binary(max_size=2000))
+@settings(max_examples=300, deadline=None)
+def test_random_bytes_raise_only_the_channels_own_error(data: bytes) -> None:
+    reader = ChannelReader(NAMES, cells=2, max_bytes=1 << 20)
+    with contextlib.suppress(ChannelError):
+        reader.feed(data + b"\n")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=30,
+)
+
+
+@given(JSON_VALUES, st.sampled_from(["start", "display", "done", "end", "fault", "other"]))
+@settings(max_examples=300, deadline=None)
+def test_random_messages_raise_only_the_channels_own_error(value: object, kind: str) -> None:
+    message = {"type": kind, "cell": 0, "output": value, "answers": value, "detail": value}
+    line = json.dumps(message).encode()
+    with contextlib.suppress(ChannelError):
+        parse_message(line, NAMES, cells=1)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        done('{"loss": {"value": ' + "9" * 5000 + "}}"),
+        b'{"type": "start", "cell": ' + b"1" * 100_000 + b"}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"type": "fault", "detail": 5}',
+    ],
+)
+def test_huge_and_deep_messages_are_the_channels_own_error(line: bytes) -> None:
+    with pytest.raises(ChannelError):
+        parse_message(line, NAMES, cells=1)

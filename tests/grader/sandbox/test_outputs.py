@@ -9,7 +9,7 @@ from dataclasses import replace
 import nbformat
 
 from grader.sandbox import Limits, fontcache, run_cells
-from grader.sandbox.layout import python_layout
+from grader.sandbox.runtime import sandbox_layout
 from tests.grader.sandbox.conftest import Runner
 
 PLOT = """
@@ -146,7 +146,7 @@ def test_pyplot_starts_from_the_prepared_font_cache(limits: Limits) -> None:
     assert result.cells[0].status == "ok" and result.cells[0].stderr == ""
     assert [name for name in values["cached"] if name.startswith("fontlist-")]  # type: ignore[union-attr]
     assert values["fonts"] > 0  # type: ignore[operator]
-    assert fontcache.cache_dir(python_layout(), sandboxed=True).is_relative_to(
+    assert fontcache.cache_dir(sandbox_layout(), sandboxed=True).is_relative_to(
         fontcache.cache_root()
     )
-    assert list(fontcache.cache_dir(python_layout(), sandboxed=True).glob("fontlist-*.json"))
+    assert list(fontcache.cache_dir(sandbox_layout(), sandboxed=True).glob("fontlist-*.json"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Limits, SandboxUnavailable, bwrap, run, run_cells
+from grader.sandbox import Limits, SandboxUnavailable, bwrap, pool, run_cells
 
 
 def fake_bwrap(directory: Path, message: str) -> Path:
@@ -67,7 +67,7 @@ def test_a_sandbox_that_cannot_start_is_reported_with_bubblewraps_reason(
     monkeypatch: pytest.MonkeyPatch, limits: Limits, tmp_path: Path
 ) -> None:
     missing = tmp_path / "font-cache-that-was-deleted"
-    monkeypatch.setattr(run, "prepared_font_cache", lambda *args: missing)
+    monkeypatch.setattr(pool, "prepared_font_cache", lambda *args: missing)
     result = run_cells(["x = 1", "y = 2"], names=["x"], limits=limits)
     assert [cell.status for cell in result.cells] == ["killed", "skipped"]
     assert result.problem.startswith("the sandbox could not start")

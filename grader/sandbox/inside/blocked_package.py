@@ -1,3 +1,0 @@
-"""Mounted as ``__init__.py`` over an installed copy of this project inside the sandbox."""
-
-raise ModuleNotFoundError("this package is not available inside the grading sandbox")
