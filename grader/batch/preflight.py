@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from grader.sandbox import SandboxUnavailable
-from grader.sandbox.bwrap import check_bwrap
+from grader.sandbox.run import check_sandbox
 
 
 def sandbox_missing_reason() -> str | None:
-    """Why student code cannot be isolated here, or None if bubblewrap works."""
+    """Why student code cannot be isolated here, or None if the sandbox works."""
     try:
-        check_bwrap()
+        check_sandbox()
     except SandboxUnavailable as error:
         return (
             f"{error}\n(On the command line, --unsafe-no-sandbox grades without isolation: "

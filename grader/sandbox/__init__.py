@@ -1,4 +1,4 @@
-"""Run a student's code cells in a fresh, isolated Python and bring back plain data.
+"""Run a student's code cells in an isolated Python and bring back plain data.
 
 The one entry point::
 
@@ -8,85 +8,83 @@ The one entry point::
         names: Sequence[str],                 # variables to read back (identifiers)
         limits: Limits | None = None,         # time and resource limits; Limits() if None
         files: Mapping[str, str] | None = None,  # {file name: text} put in the working dir
-        unsafe: bool = False,                 # True: same runner without bubblewrap
+        unsafe: bool = False,                 # True: the same processes, no isolation
     ) -> SandboxResult
 
-raises ``SandboxUnavailable`` (with the reason) when bubblewrap is missing or
-cannot create namespaces and ``unsafe`` is False, ``TypeError`` or
-``ValueError`` for malformed arguments, and nothing else: whatever the cells do
-is reported in the result. ``check_bwrap()`` raises the same error without
-running anything (for a command's preflight). It is safe to call ``run_cells``
-from several threads or processes at once; runs share nothing.
+and, for many notebooks, the same call on warm workers::
 
-* Each call starts one Python (not a Jupyter kernel) inside bubblewrap: no
-  network, read-only system, only the Python installation and site-packages
-  visible (``import grader`` and ``import solutions`` fail), a private
-  size-capped tmpfs as working directory (``files`` are written there, e.g.
-  ``{"hw4_variant.py": source}``), setrlimit limits, and an unprivileged user
-  of its own. Time limits are enforced from outside; see :class:`Limits`.
-  When a run ends, every process it started is gone.
-* Cells share one namespace and run in order, like a notebook kernel. A cell
-  that raises (a syntax error, ``sys.exit()``, a ``MemoryError``...) is
-  recorded as ``error`` and the next cells still run, as nbgrader's autograde
-  does. A cell that runs past ``Limits.cell_seconds`` is interrupted (status
-  ``timeout``) and the next cells run too, as after nbgrader's kernel
-  interrupt. A cell that does not stop when interrupted, or kills the process
-  (``os._exit``, a signal), ends the run: its later cells are ``skipped``. IPython magics and shell
-  escapes (``%matplotlib inline``, ``!pip ...``) are not run. ``input()``
-  raises ``EOFError``; ``display(obj)`` works for figures and plain text.
-* ``SandboxResult.cells[i]`` gives status, stdout, stderr, error and nbformat
-  outputs (matplotlib figures as ``image/png`` ``display_data``, as the inline
-  backend shows them; ``CellResult.notebook_outputs()`` for the executed notebook).
-* ``SandboxResult.answers[name]`` is the value of ``name`` after the last cell
-  that finished, as plain data (bool, int, float, str, None, nested lists;
-  numpy arrays and scalars converted; NaN and infinities as real floats), or
-  status ``missing`` / ``unsupported`` (detail: ``"unsupported type T"``) /
-  ``unavailable``. ``SandboxResult.values()`` keeps only the ``ok`` ones.
-  Values read back are limited in size (``MAX_LEAVES`` numbers, ``MAX_STRING``
-  characters, see :mod:`grader.sandbox.inside.plain`).
-* ``SandboxResult.problem`` says in words what ended a run early (a time limit,
-  ``the Python process exited with code 0``, ``the sandbox could not start
-  (...): bwrap: ...``, ``the result channel was corrupted: ...``); it is empty
-  when every cell ran. A sandbox that fails to start is retried once.
-
-Example::
-
-    result = run_cells(
-        sources,
-        names=["y_hat", "loss", "STUDENT_ID"],
-        limits=Limits(cell_seconds=10),
-        files={"hw4_variant.py": variant_source},
-    )
-    for cell in result.cells:
-        notebook_cell.outputs = cell.notebook_outputs(execution_count=...)
-    answers = result.values()            # {"y_hat": [..., ...], "loss": ..., ...}
-
-Many notebooks: a pool of warm workers, the same results about five times faster::
-
-    with SandboxPool(limits, workers=N) as pool:       # N: how many run at once
+    with SandboxPool(limits, workers=N) as pool:          # N: how many run at once
         result = pool.run_cells(cells, names=names, files=files)   # thread-safe
-        ...                                            # as run_cells, same SandboxResult
 
-``SandboxPool(limits: Limits | None = None, workers: int = 1, *, unsafe: bool = False)``;
-``pool.run_cells(cells, *, names, files=None, limits=None) -> SandboxResult``
-(``limits`` defaults to the pool's; its ``scratch_bytes`` must be the pool's). Each
-worker is one long-lived bubblewrap sandbox, made like a one-shot run's, in which a
-Python that has imported numpy and pyplot (and holds no student data) forks one
-child per notebook; the child gets its own scratch directory and user id, and
-before the next notebook every process of that user is killed and the directory
-deleted. A call waits for a free worker; a worker is started on first use, and
-replaced after a notebook that hit a time limit or broke its channel (its whole
-namespace is killed, as a one-shot sandbox is). Python start and the numpy and
-pyplot imports (about 0.5 s of CPU per notebook) are paid once per worker. What a
-notebook can and cannot reach in a worker is argued in :mod:`grader.sandbox.pool`.
-The pool needs root (per-notebook user ids); otherwise, and with ``unsafe``, it
-runs each call as ``run_cells`` does. Differences from ``run_cells``: the notebook
-time limit counts from the fork, not from Python's start; ``sys.modules`` already
-holds numpy and matplotlib (pyplot on the sandbox's inline backend).
+``run_cells`` raises ``SandboxUnavailable`` (with the reason) when bubblewrap is
+missing or cannot create namespaces and ``unsafe`` is False, ``TypeError`` or
+``ValueError`` for malformed arguments, and nothing else: whatever the cells do
+is reported in the result. ``check_sandbox()`` runs one empty job through the
+whole path and raises the same error, naming the kernel setting that forbids
+user namespaces where there is one (for a command's preflight).
 
-Trust: the values come back over a channel the student's code could forge; see
-:mod:`grader.sandbox.channel` for why that can only claim numbers the student
-could have set anyway, and how the parent protects itself.
+What a notebook gets
+--------------------
+Cells share one namespace and run in order, like a notebook kernel. A cell that
+raises is ``error`` and the next cells still run; one past
+``Limits.cell_seconds`` is interrupted (``timeout``) and the next cells run; one
+that does not stop when interrupted, or kills its process, ends the run (later
+cells ``skipped``). Magics and shell escapes are not run; ``input()`` raises
+``EOFError``; ``display(obj)`` and pyplot figures become ``display_data``
+outputs. ``SandboxResult.answers[name]`` is the value of ``name`` after the last
+cell that finished, as plain data (see :mod:`grader.sandbox.inside.plain`);
+``SandboxResult.problem`` says in words what ended a run early.
+
+Threat model
+------------
+The cells are hostile: they may try to read the reference answers, the
+gradebook or other students' work, to forge their results, to outlast their
+limits, to leave something behind for the next student, or to harm the machine.
+The grader may run as root or as a normal user (an instructor's own account);
+every guarantee below holds in both, by the same mechanism, and needs only
+unprivileged user namespaces (``check_sandbox`` names the setting where a
+machine forbids them). Each worker is a bubblewrap sandbox
+(:mod:`.bwrap`), each job a process forked from its zygote that confines itself
+before it reads anything of the student's (:mod:`.inside.confine`):
+
+* **What it can see**: the system's ``/usr``, the Python installation and one
+  site-packages directory with numpy, matplotlib and their dependencies
+  (:mod:`.runtime`), compiled afresh so that no file names a host path of the
+  project, its virtual environment or the course. Not the course directory,
+  this project, nbgrader, the gradebook or other students. ``/proc`` is an empty
+  tmpfs: no process, environment, descriptor or mount table is visible. bubblewrap
+  is started with an empty environment.
+* **What it can write**: only its own scratch directory, a fresh size-capped
+  tmpfs in a mount namespace of its own; the root, ``/dev`` (``/dev/shm``
+  included) and every other mount are read-only.
+* **Resources**: RLIMIT_AS, CPU, FSIZE, NOFILE and NPROC. NPROC counts per user
+  and user namespace, and each job has a user namespace of its own (as root,
+  also a host user of its own), so the process limit counts that job only.
+  Memory the address-space limit does not count is closed: no tmpfs but the
+  scratch, no ``memfd_create``, no System V shared memory or message queues, no
+  POSIX message queues (RLIMIT_MSGQUEUE 0).
+* **The kernel**: no capability, and a seccomp filter (:mod:`.seccomp`) that
+  refuses new namespaces and mounts, keyrings, tracing, BPF, io_uring, module
+  loading and sockets other than Unix and IP. The network namespace is empty.
+* **Time**: enforced from outside (:mod:`.process`): past a deadline the whole
+  worker is killed.
+* **Nothing passes between jobs**: a job's processes live in its own pid
+  namespace and die with it; its files, IPC objects and mounts die with its
+  namespaces; what it changed in memory was its own copy-on-write copy of the
+  zygote.
+* **Results cannot be forged**: the student's code runs in the *kernel*
+  process, which never holds the result channel. The *driver* process forwards
+  the kernel's messages only with the nonce of the cell it asked for
+  (:mod:`.inside.driver`); a message for another cell, out of turn, or after
+  the last cell ends the run as a corrupted channel. Within its own running
+  cell, student code can shape that cell's own outputs and status, which are
+  its own anyway. Verdicts are never computed inside: the grader gets the
+  answer values as plain data, checks every byte (:mod:`.channel`), and any
+  failure while reading ends the job and replaces its worker.
+
+Residual: the CPU, memory and pipes a job uses are bounded per process by
+rlimits, not by a cgroup; kernel objects charged to no limit (a few MiB of pipe
+and socket buffers) are freed when the job ends.
 """
 
 from grader.sandbox.bwrap import SandboxUnavailable, check_bwrap
@@ -100,7 +98,7 @@ from grader.sandbox.results import (
     PlainValue,
     SandboxResult,
 )
-from grader.sandbox.run import run_cells
+from grader.sandbox.run import check_sandbox, run_cells
 
 __all__ = [
     "Answer",
@@ -113,5 +111,6 @@ __all__ = [
     "SandboxResult",
     "SandboxUnavailable",
     "check_bwrap",
+    "check_sandbox",
     "run_cells",
 ]

@@ -245,8 +245,9 @@ class Worker:
         self.starts += 1
         try:
             assert self.process.stdin
-            self.process.stdin.write(json.dumps(settings).encode())
-            self.process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # it failed at once: its stderr says why
+                self.process.stdin.write(json.dumps(settings).encode())
+                self.process.stdin.close()
             if info_read is not None:
                 self.init_pid = _read_init_pid(info_read)
             report = self.read_report(START_SECONDS)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Limits, SandboxUnavailable, bwrap, pool, run_cells
+from grader.sandbox import Limits, SandboxUnavailable, bwrap, pool, run, run_cells
 
 
 def fake_bwrap(directory: Path, message: str) -> Path:
@@ -73,3 +76,69 @@ def test_a_sandbox_that_cannot_start_is_reported_with_bubblewraps_reason(
     assert result.problem.startswith("the sandbox could not start")
     assert f"Can't find source path {missing}" in result.problem
     assert result.answers["x"].status == "unavailable"
+
+
+LIMITED = """
+echo 3 > /proc/sys/user/max_user_namespaces
+exec unshare --user --map-user=1000 --map-group=1000 "$@"
+"""
+"""Run a command as a normal user on a 'machine' that allows almost no user namespaces:
+a user namespace of the test's own whose limit is 3."""
+
+
+def test_a_machine_that_limits_user_namespaces_is_refused_before_any_notebook(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "limited.sh"
+    script.write_text(LIMITED)
+    check = (
+        "from grader.batch.preflight import sandbox_missing_reason\n"
+        "print(sandbox_missing_reason())\n"
+    )
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    completed = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", str(script), sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    reason = completed.stdout
+    assert "the sandbox cannot confine a notebook here" in reason
+    assert "max_*_namespaces exceeded" in reason or "No space left on device" in reason
+    assert "--unsafe-no-sandbox" in reason
+    # The same command on this machine as it is finds nothing to refuse.
+    unlimited = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        check=False,
+    )
+    assert unlimited.stdout.strip() == "None", unlimited.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("kernel/unprivileged_userns_clone", "0", "kernel.unprivileged_userns_clone=1"),
+        ("user/max_user_namespaces", "0", "user.max_user_namespaces=15000"),
+        ("kernel/apparmor_restrict_unprivileged_userns", "1", "apparmor_restrict_unprivileged"),
+    ],
+)
+def test_the_setting_that_forbids_user_namespaces_is_named(
+    tmp_path: Path, setting: str, value: str, named: str
+) -> None:
+    for name, allowing in (
+        ("kernel/unprivileged_userns_clone", "1"),
+        ("user/max_user_namespaces", "96363"),
+        ("kernel/apparmor_restrict_unprivileged_userns", "0"),
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(value if name == setting else allowing)
+    fixes = run.blocking_settings(tmp_path)
+    assert len(fixes) == 1 and named in fixes[0]
+    assert run.blocking_settings(tmp_path / "nothing-here") == []
