@@ -10,7 +10,11 @@ The command grades with its default sandbox, a pool of ``--jobs`` warm workers
 (:class:`grader.sandbox.SandboxPool`). ``--breakdown`` also times the parts of
 one submission's run, one-shot and in a warm worker.
 
-Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions 40] [--jobs N] [--breakdown]``
+Its first line says who ran it (root or a normal user). ``--submissions 2000`` also
+times our command alone on 40, 400 and 2000 submissions, in milliseconds per
+submission, to show that its cost does not grow per student.
+
+Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions N] [--jobs N] [--breakdown]``
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -34,6 +39,8 @@ from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+COMPARED = 40
+"""How many submissions both commands grade, side by side."""
 BIN = Path(sys.executable).parent
 MEASURE = (
     "import resource, subprocess, sys, time\n"
@@ -176,22 +183,56 @@ def sandbox_breakdown(root: Path, repeats: int = 3) -> None:
             print(f"  {'warm worker: ' + label:<44} {sorted(times)[len(times) // 2]:.3f}")
 
 
+def mode() -> str:
+    """Who runs the benchmark: root, or a normal user (as instructors do)."""
+    if os.geteuid() == 0:
+        return "root"
+    return f"normal user ({pwd.getpwuid(os.geteuid()).pw_name})"
+
+
+def grade_command(jobs: int) -> list[str]:
+    return [sys.executable, "-m", "grader", "grade", "hw4", "--jobs", str(jobs)]
+
+
+def scaling(sizes: list[int], jobs: int, temporary: Path) -> None:
+    """Seconds per submission of our command alone, for each batch size."""
+    for n in sizes:
+        root = temporary / f"scale-{n}"
+        build_course(root)
+        write_submissions(root, n)
+        code, seconds, peak = measure(grade_command(jobs), root)
+        print(
+            f"grader grade, {n} submissions: {seconds:.1f} s, "
+            f"{seconds / n * 1000:.1f} ms per submission, peak {peak / 1024:.0f} MiB (exit {code})"
+        )
+        shutil.rmtree(root)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=40)
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        default=40,
+        help="more than 40: also time our command alone on 40, 400, ... up to this many",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
         "--breakdown", action="store_true", help="also time the parts of one sandboxed run"
     )
     args = parser.parse_args()
+    print(f"mode: {mode()}, {os.cpu_count()} cores, --jobs {args.jobs}")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as temporary:
+        if args.submissions > COMPARED:
+            sizes = [n for n in (COMPARED, 400, 2000) if n < args.submissions]
+            scaling([*sizes, args.submissions], args.jobs, Path(temporary))
         ours_root = Path(temporary) / "ours"
         build_course(ours_root)
-        write_submissions(ours_root, args.submissions)
+        write_submissions(ours_root, COMPARED)
         theirs_root = Path(temporary) / "nbgrader"
         shutil.copytree(ours_root, theirs_root)
-        n = args.submissions
-        print(f"{n} submissions, {os.cpu_count()} cores, --jobs {args.jobs}")
+        n = COMPARED
+        print(f"side by side, {n} submissions:")
         code, theirs, theirs_peak = measure(
             [str(BIN / "nbgrader"), "autograde", "hw4", "--create"], theirs_root
         )
@@ -199,9 +240,7 @@ def main() -> int:
             f"nbgrader autograde: {theirs:.1f} s, {n / theirs:.2f} submissions/s, "
             f"peak {theirs_peak / 1024:.0f} MiB (exit {code})"
         )
-        code, ours, ours_peak = measure(
-            [sys.executable, "-m", "grader", "grade", "hw4", "--jobs", str(args.jobs)], ours_root
-        )
+        code, ours, ours_peak = measure(grade_command(args.jobs), ours_root)
         print(
             f"grader grade (sandbox on): {ours:.1f} s, {n / ours:.2f} submissions/s, "
             f"peak {ours_peak / 1024:.0f} MiB (exit {code})"
