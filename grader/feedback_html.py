@@ -105,7 +105,9 @@ points</strong>. Questions 3 and 7 are graded by hand.</p>
 </table>
 {sections}
 <p>“Error carried forward” means the answer is wrong only because an earlier one was:
-it follows correctly from your own numbers and earns most of its points.</p>
+it follows correctly from your own numbers and earns most of its points. Credit always
+rests on your own numbers: an answer that would be the same for every student earns
+nothing on its own, and nothing is carried forward from it.</p>
 </main>
 </body>
 </html>

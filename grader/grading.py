@@ -8,6 +8,14 @@ For each answer variable, in the order they are computed:
    the reference steps from the student's own earlier answers, or from a mistake
    already found (error carried forward: credit minus the rubric's penalty), or
    with a new misconception (tagged, explained, no credit for what it changed).
+
+No answer that is the same for every student earns points on its own: trivial
+answers (all zeros, ŷ = y, θ′ = θ) and the answers for the homework's original
+numbers earn nothing and carry nothing forward; right zeros in a gradient count
+only beside a right non-zero entry (every variant has an inactive sample, whose
+∂L/∂w0 … ∂L/∂w3 are 0); and the steps that use none of the variant's numbers
+(∇𝓛 as the mean of the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛) earn
+credit only from earlier answers that earned credit or a recognised mistake explains.
 """
 
 from __future__ import annotations
@@ -49,6 +57,18 @@ HINTS = {
     "loss_new": "𝓛′ is the loss after a new forward pass with θ′.",
     "loss_decreased": "Compare the loss after the update with the loss before it.",
 }
+
+UNEXPLAINED = "not right, and no mistake on your numbers explains it"
+"""Why an answer that earned nothing passes nothing to a step that uses none of the numbers."""
+
+SEED_REASON = "the answer for the homework's original numbers (an empty student ID), not yours"
+"""Why an answer that fits the original numbers, not the student's, earns nothing."""
+
+ZEROS_COUNT_ONLY_BESIDE_OTHERS = ("grad_per_sample", "grad")
+"""Answers whose right zeros earn points only beside a right non-zero entry."""
+
+DATA_FREE_SOURCES = {"grad": ("grad_per_sample",), "loss_decreased": ("loss", "loss_new")}
+"""Steps that use none of the variant's numbers, and the answers they are computed from."""
 
 
 def _candidate_mutations(name: str) -> tuple[tuple[Mutations, ...], ...]:
@@ -106,6 +126,12 @@ def _all_forms(mutations: Mutations) -> Mutations:
     return frozenset(form for tag in _tags(mutations) for form in BY_TAG[tag].mutations)
 
 
+def _allowance(theta_new: Any, X: Array, y: Array, rubric: Rubric) -> float:
+    """How far 𝓛′ moves when θ′ is rounded by hand: the rubric's rounding times |∇𝓛(θ′)|₁."""
+    slope = solutions.gradient(theta_new, X, y)
+    return rubric.theta_rounding * float(np.abs(slope).sum())
+
+
 def _reference(data: solutions.Dataset) -> dict[str, Any]:
     reference = solutions.answers(data.theta, data.X, data.y, data.eta)
     return reference | {name: float(reference[name]) for name in ("loss", "loss_new")}
@@ -136,6 +162,7 @@ class _Grader:
         self.theta = np.asarray(data.theta, dtype=float)
         self.eta = float(data.eta)
         self.reference = _reference(data)
+        self.seed = _reference(solutions.SEED)
         self.readings = {name: _read(answers, name, len(self.X)) for name in ORDER}
         valid = {n: r.value for n, r in self.readings.items() if r.status == "ok"}
         self.trivial = {
@@ -148,10 +175,12 @@ class _Grader:
         self.raw = Computation(self.X, self.y, self.theta, self.eta, valid)
         self.trail = _Trail()
         self.tainted: set[str] = set()  # answers that only follow from trivial ones
+        self.results: dict[str, QuantityResult] = {}
 
     def _trivial_reason(self, name: str, value: Any) -> str | None:
         quantity = self.rubric.quantity(name)
-        if all_close(value, self.reference[name], quantity.rtol, quantity.atol):
+        rtol, atol = self._tolerance(quantity)
+        if all_close(value, self.reference[name], rtol, atol):
             return None
         return trivial_reason(
             name,
@@ -163,20 +192,39 @@ class _Grader:
             quantity.atol,
         )
 
+    def _fits_seed(self, quantity: Quantity, value: Any) -> bool:
+        """Whether the value is the answer for the homework's original numbers."""
+        rtol, atol = quantity.rtol, quantity.atol
+        if quantity.name == "loss_new":
+            seed = solutions.SEED
+            atol += _allowance(self.seed["theta_new"], seed.X, seed.y, self.rubric)
+        return all_close(value, self.seed[quantity.name], rtol, atol)
+
     def _tolerance(self, quantity: Quantity) -> tuple[float, float]:
         """(rtol, atol); 𝓛′ also allows for θ′ rounded by hand before the last forward pass."""
         if quantity.name != "loss_new":
             return quantity.rtol, quantity.atol
-        slope = solutions.gradient(self.reference["theta_new"], self.X, self.y)
-        allowance = self.rubric.theta_rounding * float(np.abs(slope).sum())
+        allowance = _allowance(self.reference["theta_new"], self.X, self.y, self.rubric)
         return quantity.rtol, quantity.atol + allowance
+
+    def _grounded(self, name: str) -> bool:
+        """Whether an answer earned credit, or a recognised mistake on the variant explains it."""
+        result = self.results.get(name)
+        if result is None or name in self.trivial:
+            return False
+        credited = result.status in ("correct", "carried_forward") or result.points > 0
+        return credited or bool(result.tags)
 
     def grade(self) -> Report:
         questions = {}
         with np.errstate(all="ignore"):
             for question in self.rubric.questions:
-                parts = tuple(self._grade_quantity(q, question.key) for q in question.quantities)
-                questions[question.key] = _combine(question.title, parts)
+                parts = []
+                for quantity in question.quantities:
+                    result = self._grade_quantity(quantity, question.key)
+                    self.results[quantity.name] = result
+                    parts.append(result)
+                questions[question.key] = _combine(question.title, tuple(parts))
         return Report(questions=questions)
 
     # -- one answer variable ---------------------------------------------------------
@@ -186,6 +234,8 @@ class _Grader:
         reading = self.readings[name]
         if reading.status != "ok":
             return QuantityResult(name, 0.0, quantity.points, reading.status, reading.problem)
+        if name == "loss_decreased":
+            return self._grade_decreased(quantity, reading.value)
         rtol, atol = self._tolerance(quantity)
         student = reading.value
         reference = self.reference[name]
@@ -195,17 +245,106 @@ class _Grader:
         reasons = self._follows_from_trivial(name, student, rtol, atol)
         if reasons:
             return self._trivial(quantity, reasons)
+        if self._follows_from_ungrounded(name, student, rtol, atol):
+            return self._ungrounded(quantity)
         matches = self._matches(name, student, reference, rtol, atol)
         carried = [m for m in matches if not m.new]
         if carried:
             return self._carried_forward(quantity, right, carried, question)
+        if self._fits_seed(quantity, student):  # before a mistake that fits by chance
+            return self._seed_answer(quantity)
         if matches:
             return self._misconception(quantity, right, matches, question)
         return self._wrong(quantity, student, right, rtol, atol)
 
-    def _given(self, computation: Computation, name: str) -> frozenset[str]:
+    @staticmethod
+    def _earlier(computation: Computation, name: str) -> frozenset[str]:
+        """The student's answers before ``name`` that ``computation`` holds."""
         earlier = ORDER[: ORDER.index(name)]
         return frozenset(n for n in earlier if n in computation.given)
+
+    def _given(self, computation: Computation, name: str) -> frozenset[str]:
+        """The student's earlier answers that ``name`` may be computed from.
+
+        A step that uses none of the variant's numbers (the mean of the per-sample
+        gradients) starts only from answers that earned credit or that a mistake explains.
+        """
+        unusable = {n for n in DATA_FREE_SOURCES.get(name, ()) if not self._grounded(n)}
+        return self._earlier(computation, name) - unusable
+
+    def _follows_from_ungrounded(self, name: str, student: Any, rtol: float, atol: float) -> bool:
+        """Whether a data-free step reproduces the value from answers that earned nothing."""
+        sources = self._earlier(self.computation, name) & set(DATA_FREE_SOURCES.get(name, ()))
+        if not sources or self._given(self.computation, name) >= sources:
+            return False
+        value = self.computation.value(name, frozenset(), sources)
+        return all_close(student, value, rtol, atol)
+
+    def _ungrounded(self, quantity: Quantity) -> QuantityResult:
+        """∇𝓛 taken as the mean of per-sample gradients that earned nothing: no credit."""
+        feedback = (
+            "Not right. It is the mean of your per-sample gradients, but no credit is carried "
+            "forward from them: none of their non-zero entries is right, and no mistake on your "
+            f"numbers explains them. {HINTS[quantity.name]}"
+        )
+        return QuantityResult(quantity.name, 0.0, quantity.points, "incorrect", feedback)
+
+    def _seed_answer(self, quantity: Quantity) -> QuantityResult:
+        """An answer that fits the homework's original numbers, not the student's own, and
+        that does not follow from the student's earlier answers: no credit, none carried on."""
+        self.trivial[quantity.name] = SEED_REASON
+        self.computation.given.pop(quantity.name, None)
+        feedback = (
+            f"Not right: {quantity.name} is {SEED_REASON}. It earns nothing, and nothing is "
+            "carried forward from it: work with the numbers your student ID gives."
+        )
+        return QuantityResult(quantity.name, 0.0, quantity.points, "incorrect", feedback)
+
+    def _grade_decreased(self, quantity: Quantity, student: bool) -> QuantityResult:
+        """True or False: earns points only if it is what the student's own 𝓛 and 𝓛′ say,
+        and those earned credit or a recognised mistake explains them."""
+        name = quantity.name
+        sources = DATA_FREE_SOURCES[name]
+        unread = [n for n in sources if self.readings[n].status != "ok"]
+        if unread:
+            feedback = (
+                f"Not graded: {name} is checked against your own loss and loss_new, and "
+                f"{' and '.join(unread)} {'is' if len(unread) == 1 else 'are'} missing or "
+                "unreadable."
+            )
+            return QuantityResult(name, 0.0, quantity.points, "incorrect", feedback)
+        loss, loss_new = (float(self.readings[n].value) for n in sources)
+        says = loss_new < loss
+        if student != says:
+            relation = "is lower than" if says else "is not lower than"
+            feedback = (
+                f"Not right: {student} contradicts your own numbers, since your loss_new "
+                f"{relation} your loss. {HINTS[name]}"
+            )
+            return QuantityResult(name, 0.0, quantity.points, "incorrect", feedback)
+        ungrounded = [n for n in sources if not self._grounded(n)]
+        if ungrounded:
+            why: dict[str, list[str]] = {}
+            for n in ungrounded:
+                reason = self.trivial.get(n, UNEXPLAINED)
+                why.setdefault(reason, []).append(n)
+            reasons = "; ".join(
+                f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} {reason}"
+                for reason, names in why.items()
+            )
+            feedback = (
+                f"Not right. It agrees with your loss and loss_new, but {reasons}. A True or "
+                "False earns points only when the numbers it compares earn credit."
+            )
+            return QuantityResult(name, 0.0, quantity.points, "incorrect", feedback)
+        if student == self.reference[name]:
+            return QuantityResult(name, quantity.points, quantity.points, "correct", "Correct.")
+        points = round(quantity.points * (1 - self.rubric.ecf_penalty), 6)
+        feedback = (
+            f"Not the expected value, but it follows correctly from {SOURCE[name]}: "
+            f"error carried forward, {_points_text(points, quantity.points)}."
+        )
+        return QuantityResult(name, points, quantity.points, "carried_forward", feedback)
 
     def _matches(
         self, name: str, student: Any, reference: Any, rtol: float, atol: float
@@ -237,11 +376,31 @@ class _Grader:
         return tuple(frozenset([m]) for m in mutations if m not in LOCAL_MUTATIONS[name])
 
     def _points(self, quantity: Quantity, right: Array, credit: Array) -> float:
-        """Right components earn their share, the others their ``credit``; trivial answers none."""
-        if quantity.name in self.trivial:
+        """Right components earn their share, the others their ``credit``; trivial answers none,
+        nor gradients whose only credited entries are zeros."""
+        if quantity.name in self.trivial or not self._beyond_zeros(quantity, right, credit):
             return 0.0
         share = quantity.points / right.size
         return round(float(share * (right.sum() + credit[~right].sum())), 6)
+
+    def _beyond_zeros(self, quantity: Quantity, right: Array, credit: Array) -> bool:
+        """False for a gradient credited only where a zero is expected."""
+        if quantity.name not in ZEROS_COUNT_ONLY_BESIDE_OTHERS:
+            return True
+        nonzero = np.abs(np.asarray(self.reference[quantity.name], dtype=float)).ravel()
+        nonzero = nonzero > quantity.atol
+        earned = right | (credit > 0)
+        return bool(earned[nonzero].any()) or not nonzero.any()
+
+    def _zeros_note(self, quantity: Quantity, right: Array, credit: Array) -> str:
+        """Why right entries earned nothing, when they are all zeros."""
+        shown = right.any() and quantity.name not in self.trivial
+        if shown and not self._beyond_zeros(quantity, right, credit):
+            return (
+                "Its right entries are all zeros, which earn points only beside a right "
+                "non-zero entry (an inactive hidden unit gives zeros whatever the numbers)."
+            )
+        return ""
 
     def _carried_forward(
         self, quantity: Quantity, right: Array, matches: list[Match], question: str
@@ -280,7 +439,9 @@ class _Grader:
                 "These numbers fit more than one mistake, and they cannot tell which one "
                 f"was made. Either: {options}"
             )
-        points = self._points(quantity, right, np.zeros(right.shape))
+        none = np.zeros(right.shape)
+        points = self._points(quantity, right, none)
+        feedback = " ".join(t for t in (feedback, self._zeros_note(quantity, right, none)) if t)
         status = "partial" if points > 0 else "incorrect"
         return QuantityResult(quantity.name, points, quantity.points, status, feedback, tags)
 
@@ -298,7 +459,8 @@ class _Grader:
                     carried |= close(student, value, rtol, atol).ravel()
         carried &= ~right
         keep = 1 - self.rubric.ecf_penalty
-        points = self._points(quantity, right, np.where(carried, keep, 0.0))
+        credit = np.where(carried, keep, 0.0)
+        points = self._points(quantity, right, credit)
         wrong = ~right & ~carried
         texts = []
         if right.size > 1:
@@ -312,6 +474,7 @@ class _Grader:
                 )
         else:
             texts.append("Not right.")
+        texts.append(self._zeros_note(quantity, right, credit))
         texts.append(self._large_note(name))
         texts.append(HINTS[name])
         status = "partial" if points > 0 else "incorrect"
@@ -321,7 +484,7 @@ class _Grader:
 
     def _follows_from_trivial(self, name: str, student: Any, rtol: float, atol: float) -> str:
         """The trivial earlier answers this value follows from ("" if none)."""
-        given = self._given(self.raw, name)
+        given = self._earlier(self.raw, name)
         trivial = [n for n in ORDER if n in given and n in self.trivial]
         if not trivial:
             return ""
@@ -333,12 +496,12 @@ class _Grader:
     def _trivial(self, quantity: Quantity, reasons: str) -> QuantityResult:
         """A value that only follows from trivial answers earns nothing, and passes nothing on."""
         name = quantity.name
-        self.trivial[name] = "consistent only with a trivial answer"
+        self.trivial[name] = "consistent only with an answer that earns nothing on its own"
         self.tainted.add(name)
         self.computation.given.pop(name, None)
         texts = [
             "Not right. It follows from your earlier answers, but no credit is carried "
-            f"forward from a trivial answer ({reasons}).",
+            f"forward from an answer that earns nothing on its own ({reasons}).",
             self._large_note(name),
             HINTS[name],
         ]

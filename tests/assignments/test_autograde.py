@@ -214,34 +214,16 @@ def test_wrong_answers_lose_their_points(graded: Course) -> None:
         assert points[f"test_{question}"][0] == pytest.approx(value), question
 
 
-def test_copied_seed_numbers_score_only_what_they_share_with_the_variant(graded: Course) -> None:
+def test_copied_seed_numbers_score_nothing(graded: Course) -> None:
+    """The original numbers' answers under another ID: no part is right for that ID as a whole,
+    so none earns a point, nor does the "the loss decreased" that is true of every variant."""
     copied, ref = reference(""), reference(COPYCAT)
     for name in ("y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new"):
-        expected = np.atleast_1d(ref[name])
-        gap = np.abs(np.atleast_1d(copied[name]) - expected)
-        tolerance = RUBRIC.quantity(name).atol + RUBRIC.quantity(name).rtol * np.abs(expected)
-        assert np.all((gap == 0) | (gap > 5 * tolerance)), name  # no borderline component
-    same = {
-        name: components_within(copied[name], ref[name], name)
-        for name in ("y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new")
-    }
-    keep = 1 - RUBRIC.ecf_penalty
-    expected = {
-        "q1": same["y_hat"] * share("y_hat", ref["y_hat"]),
-        "q2": same["loss"] * share("loss", ref["loss"]),
-        # the copied ∇𝓛 is the mean of the copied rows: error carried forward
-        "q4": same["grad_per_sample"] * share("grad_per_sample", ref["grad_per_sample"])
-        + (same["grad"] + keep * (5 - same["grad"])) * share("grad", ref["grad"]),
-        "q5": same["theta_new"] * share("theta_new", ref["theta_new"]),
-        # "the loss decreased" is true of both variants
-        "q6": same["loss_new"] * share("loss_new", ref["loss_new"])
-        + RUBRIC.quantity("loss_decreased").points,
-    }
+        assert components_within(copied[name], ref[name], name) < np.size(ref[name]), name
     assert copied["loss_decreased"] and ref["loss_decreased"]
     points = cell_points(graded, COPYCAT)
-    for question, value in expected.items():
-        assert points[f"test_{question}"][0] == pytest.approx(value), question
-    assert sum(expected.values()) < RUBRIC.max_score / 2
+    for question in QUESTIONS:
+        assert points[f"test_{question}"][0] == 0, question
 
 
 def test_copied_numbers_report_the_student_id_mismatch(graded: Course) -> None:

@@ -131,3 +131,17 @@ def test_a_grader_failure_costs_the_cell_but_stays_on_stdout(
     out, err = capsys.readouterr()
     assert err == ""
     assert "could not be graded" in out and "broken grader" in out
+
+
+def test_a_constant_true_earns_nothing_and_the_feedback_says_why(
+    autograded_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The loss 'decreased' from 0 to 0: True contradicts the student's own numbers."""
+    namespace = {"loss": 0.0, "loss_new": 0.0, "loss_decreased": True}
+    assert grade_question("q6", namespace) == 0.0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "True contradicts your own numbers" in out
+    right = correct_answers("alice")
+    for value in (right["loss"], right["loss_new"], f"{right['loss']:.3f}"):
+        assert str(value) not in out

@@ -44,3 +44,8 @@ LOSS_NEW = mse(THETA_NEW)
 def loss_after_first_step(eta: float) -> float:
     """𝓛(θ − η∇𝓛) from the seed's starting point."""
     return mse(tuple(w - eta * g for w, g in zip(THETA, GRAD, strict=True)))
+
+
+PER_SAMPLE_LOSS = [(y_hat - y) ** 2 for y_hat, y in zip(Y_HAT, Y, strict=True)]
+DELTA_Y_HAT = [2 * (y_hat - y) for y_hat, y in zip(Y_HAT, Y, strict=True)]
+DELTA_H = [grads[2] for grads in GRADS]  # equality (3): ∂L/∂w2 = δh

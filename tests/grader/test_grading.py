@@ -10,6 +10,7 @@ from hypothesis import given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
+from grader.report import QuantityResult
 from grader.rubric import Rubric
 from tests.grader.students import SEED, Answers, Variant, by_hand, reference, variants
 
@@ -252,3 +253,90 @@ def test_reference_answers_on_the_assignment_variants(student_id: str) -> None:
     variant = (np.asarray(v.X), np.asarray(v.y), np.asarray(v.theta), float(v.eta))
     assert grade(reference(*variant), *variant).score == 11
     assert grade(by_hand(*variant), *variant).score == 11
+
+
+# -- loss_decreased rests on the student's own 𝓛 and 𝓛′ --------------------------------
+
+DECREASED = RUBRIC.quantity("loss_decreased")
+
+
+def decreased_part(answers: Answers, variant: Variant = SEED) -> QuantityResult:
+    """The loss_decreased part of q6."""
+    part = grade(answers, *variant).questions["q6"].parts[1]
+    assert part.name == "loss_decreased"
+    return part
+
+
+def test_true_that_contradicts_the_students_own_losses_earns_nothing() -> None:
+    part = decreased_part({"loss": 0.0, "loss_new": 0.0, "loss_decreased": True})
+    assert (part.points, part.status) == (0, "incorrect")
+    assert "True contradicts your own numbers" in part.feedback
+    assert "not lower than" in part.feedback
+
+
+def test_true_that_contradicts_losses_from_a_real_mistake_earns_nothing() -> None:
+    answers = reference(*SEED)
+    answers = {**answers, "loss_new": answers["loss"]}  # 𝓛′ with the old θ: a known mistake
+    part = decreased_part({**answers, "loss_decreased": True})
+    assert part.points == 0 and "contradicts" in part.feedback
+    part = decreased_part({**answers, "loss_decreased": False})  # what the student's numbers say
+    assert part.status == "carried_forward"
+    assert part.points == pytest.approx(DECREASED.points * (1 - RUBRIC.ecf_penalty))
+
+
+@pytest.mark.parametrize("missing", ["loss", "loss_new"])
+def test_true_without_the_losses_it_compares_earns_nothing(missing: str) -> None:
+    answers = {k: v for k, v in reference(*SEED).items() if k != missing}
+    part = decreased_part(answers)
+    assert part.points == 0
+    assert missing in part.feedback
+
+
+def test_true_that_agrees_with_an_unexplained_loss_new_earns_nothing() -> None:
+    answers = reference(*SEED)
+    assert answers["loss"] > 0.5
+    part = decreased_part({**answers, "loss_new": 0.5, "loss_decreased": True})
+    assert part.points == 0
+    assert "agrees with your loss and loss_new" in part.feedback
+
+
+def test_true_from_a_summed_loss_and_loss_new_earns_its_points() -> None:
+    X, y, theta, _ = SEED
+    answers = reference(*SEED)
+    loss = 2 * float(s.loss(theta, X, y))  # the sum over the samples: a known mistake in q2
+    loss_new = 2 * float(s.loss(answers["theta_new"], X, y))
+    report = grade({**answers, "loss": loss, "loss_new": loss_new}, *SEED)
+    assert report.questions["q2"].points == 0
+    assert report.questions["q6"].parts[1].points == DECREASED.points
+
+
+# -- zeros in a gradient, and the mean of gradients that earned nothing -------------------
+
+
+def test_right_zeros_alone_earn_nothing_in_a_gradient() -> None:
+    right = reference(*SEED)["grad_per_sample"]
+    zeros = np.abs(right) < 1e-12
+    assert zeros.any() and not zeros.all()
+    guess = np.where(zeros, 0.0, 7.0)  # every zero of the seed's right, nothing else
+    part = grade({"grad_per_sample": guess}, *SEED).questions["q4"].parts[0]
+    assert part.points == 0
+    assert "zeros" in part.feedback
+    one_more = guess.copy()
+    index = tuple(np.argwhere(~zeros)[0])
+    one_more[index] = right[index]
+    part = grade({"grad_per_sample": one_more}, *SEED).questions["q4"].parts[0]
+    shares = RUBRIC.quantity("grad_per_sample").points / right.size
+    assert part.points == pytest.approx(shares * (zeros.sum() + 1))
+
+
+def test_the_mean_of_gradients_that_earned_nothing_earns_nothing() -> None:
+    _, _, theta, eta = SEED
+    guess = np.array([[0, 0, 0, 0, 7.0], [0, 0, 0, 0, 7.0]])
+    grad = guess.mean(axis=0)
+    theta_new = theta - eta * grad
+    answers = {**reference(*SEED), "grad_per_sample": guess, "grad": grad, "theta_new": theta_new}
+    report = grade(answers, *SEED)
+    assert report.questions["q4"].points == 0
+    assert "no credit is carried forward" in report.questions["q4"].parts[1].feedback
+    # the update uses the student's own θ and η: it still follows from their gradient
+    assert report.questions["q5"].status == "carried_forward"

@@ -38,11 +38,19 @@ class Case:
     make: Callable[[Path, Notebook, Notebook, dict[str, str]], None]
     lost: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
+    """Answers right in themselves that earn nothing: the answers they are checked against
+    are lost (``loss_decreased`` without a readable ``loss``)."""
 
     @property
     def expected(self) -> dict[str, float]:
-        """Points per question from the rubric: nothing for a lost question, all otherwise."""
-        return {q: 0.0 if q in self.lost else RUBRIC.max_points(q) for q in QUESTIONS}
+        """Points per question from the rubric: nothing for a lost question or an unchecked
+        answer, all otherwise."""
+        points = {}
+        for question in RUBRIC.questions:
+            earned = [q.points for q in question.quantities if q.name not in self.unchecked]
+            points[question.key] = 0.0 if question.key in self.lost else float(sum(earned))
+        return points
 
 
 ABSURD = {
@@ -250,6 +258,7 @@ ATTACKS = (
             right_loss="loss",
         ),
         lost=("q2",),
+        unchecked=("loss_decreased",),
     ),
     Case(
         "network",
