@@ -77,8 +77,8 @@ def main() -> int:
         print(f"python:  {python_version(args.python)}")
         print(f"install: {'pip' if args.pip else 'uv, pip as the fallback'}", end="")
         print(f", {'cold' if args.cold_cache else 'warm'} package caches")
-        print(f"fresh make: {fresh_time:6.1f} s ({len(fresh_log.splitlines())} lines printed)")
-        print(f"no-op make: {noop_time:6.1f} s (steps run: {len(steps)})")
+        print(f"fresh make: {fresh_time:6.2f} s ({len(fresh_log.splitlines())} lines printed)")
+        print(f"no-op make: {noop_time:6.2f} s (steps run: {len(steps)})")
         if steps:
             print("the no-op make ran:\n" + "\n".join(steps), file=sys.stderr)
             return 1
