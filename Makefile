@@ -52,7 +52,7 @@ endif
 # requirements.txt) is installed first with pip and installs the rest; if it cannot be
 # installed or fails, pip installs requirements.txt (all but uv) itself.
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(PY) || { echo "creating $(VENV) with Python $$($(PYTHON) -c 'import platform; print(platform.python_version())') ($(PYTHON))" \
+	@test -x $(PY) || { echo "creating $(VENV) with Python $$($(PYTHON) -c 'import platform, sys; print(platform.python_version(), "(" + sys.executable + ")")')" \
 	  && $(PYTHON) -m venv $(VENV); }
 	@if [ "$(USE_UV)" = 1 ] \
 	  && $(PY) -m pip install -qq --disable-pip-version-check "$$(grep -i '^uv==' requirements.txt)" \
