@@ -60,7 +60,7 @@ $(STAMP): requirements.txt pyproject.toml
 	  && $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt; then \
 	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .; \
 	else \
-	  echo "installing requirements.txt into $(VENV) with pip (uv is not used: slower)" \
+	  echo "installing requirements.txt into $(VENV) with pip (without uv: slower)" \
 	  && grep -iv '^uv==' requirements.txt > $(VENV)/requirements-pip.txt \
 	  && $(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-pip.txt \
 	  && $(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
