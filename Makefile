@@ -57,8 +57,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@if [ "$(USE_UV)" = 1 ] \
 	  && $(PY) -m pip install -qq --disable-pip-version-check "$$(grep -i '^uv==' requirements.txt)" \
 	  && echo "installing requirements.txt into $(VENV) with $$($(VENV)/bin/uv --version | cut -d" " -f1,2)" \
-	  && $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt; then \
-	  $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .; \
+	  && $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) -r requirements.txt; then \
+	  $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) --no-deps --no-build-isolation -e .; \
 	else \
 	  echo "installing requirements.txt into $(VENV) with pip (without uv: slower)" \
 	  && grep -iv '^uv==' requirements.txt > $(VENV)/requirements-pip.txt \

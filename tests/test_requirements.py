@@ -60,6 +60,7 @@ def resolve(requirements: Path, python_version: str) -> subprocess.CompletedProc
             "pip",
             "compile",
             "--quiet",
+            "--system-certs",  # the machine's certificate store, as make's install uses
             # the interpreter uv runs the resolution with (it would otherwise look for one
             # of the target version); the target's version and platform override its own
             "--python",
