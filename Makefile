@@ -116,7 +116,19 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-test: $(STAMP)
+# Tools the tests run in the browser (axe-core, pinned in tests/tools/package.json), with
+# npm; Node.js also trusts the system's certificate store where there is one.
+AXE := $(VENV)/test-tools/node_modules/axe-core/axe.min.js
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+$(AXE): tests/tools/package.json | $(STAMP)
+	@echo "installing the browser test tools (axe-core) into $(VENV)/test-tools with npm"
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests (Debian: apt-get install npm)"; exit 1; }
+	@mkdir -p $(VENV)/test-tools && cp tests/tools/package.json $(VENV)/test-tools/
+	@cd $(VENV)/test-tools && NODE_EXTRA_CA_CERTS=$${NODE_EXTRA_CA_CERTS:-$(SYSTEM_CA)} \
+	  npm install --no-audit --no-fund --no-package-lock --silent
+	@touch $@
+
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest
 
 clean:

@@ -1,13 +1,12 @@
 """Session fixtures: a cold build of both editions, served on localhost, crawled once.
 
 The build runs the same command as ``make book`` into a temporary folder, with
-warnings as errors: its success is the zero-warning check. axe-core (pinned) is
-installed with npm into a cache folder the first time.
+warnings as errors: its success is the zero-warning check. axe-core (pinned in
+tests/tools/package.json) is installed by ``make test``.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -20,8 +19,7 @@ import pytest
 
 from tests.book.site_crawl import ROOT, PageReport, crawl, serve
 
-AXE_VERSION = "4.10.3"
-AXE_CACHE = Path(os.environ.get("AXE_CACHE_DIR", ROOT / "_build" / "test-tools"))
+AXE_SCRIPT = ROOT / ".venv" / "test-tools" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -84,28 +82,10 @@ def built(site_build: Build) -> Build:
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
-    """axe.min.js of the pinned axe-core, installed into a cache folder with npm."""
-    target = AXE_CACHE / f"axe-core-{AXE_VERSION}"
-    script = target / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed to install axe-core (see .ci/run)")
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(target),
-                f"axe-core@{AXE_VERSION}",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return script
+    """axe.min.js of axe-core, pinned in tests/tools/package.json and installed by make test."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"axe-core is not installed at {AXE_SCRIPT}: run the tests with `make test`")
+    return AXE_SCRIPT
 
 
 @pytest.fixture(scope="session")
