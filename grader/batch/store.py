@@ -9,11 +9,12 @@ one's record and marker.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from nbformat import NotebookNode
 
 from grader.batch import nb
-from grader.batch.atomic import write_text_atomic
+from grader.batch.atomic import write_bytes_atomic, write_text_atomic
 from grader.batch.autograded_notebook import build_notebook
 from grader.batch.course import CoursePaths
 from grader.batch.feedback_page import feedback_page
@@ -22,6 +23,9 @@ from grader.batch.gradebook import Scores
 from grader.batch.gradescope import results_json
 from grader.batch.record import MARKER_NAME, RECORD_NAME, Record
 from grader.batch.submission import Submission
+
+MAX_COPIED_BYTES = 10 * 1024 * 1024
+"""Largest submitted file copied into ``autograded/`` besides the notebook."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,28 @@ def write_files(paths: CoursePaths, outcome: Outcome, digest: str, notebook_name
     folder = paths.student_reports(outcome.student)
     (folder / MARKER_NAME).unlink(missing_ok=True)
     notebook = build_notebook(outcome)
-    write_text_atomic(paths.autograded(outcome.student) / notebook_name, nb.writes(notebook))
+    autograded = paths.autograded(outcome.student)
+    copy_submission_files(paths.submitted / outcome.student / paths.assignment, autograded)
+    write_text_atomic(autograded / notebook_name, nb.writes(notebook))
     page = feedback_page(outcome.report, outcome.student, outcome.problems)
     write_text_atomic(folder / "feedback.html", page)
     write_text_atomic(folder / "results.json", results_json(record))
     return Written(record, outcome.final, list(notebook.cells))
+
+
+def copy_submission_files(submitted: Path, autograded: Path) -> None:
+    """The submission's other files beside the autograded notebook, as ``nbgrader autograde``
+    copies them: ``timestamp.txt`` and ``submission_secret.txt`` (by which
+    ``release_feedback`` and the student's ``fetch_feedback`` find the feedback) and any
+    support file. Notebooks, links, folders and files over ``MAX_COPIED_BYTES`` are not copied.
+    """
+    autograded.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(submitted.iterdir()) if submitted.is_dir() else []:
+        if entry.suffix == ".ipynb" or not entry.is_file() or entry.is_symlink():
+            continue
+        if entry.stat().st_size > MAX_COPIED_BYTES:
+            continue
+        write_bytes_atomic(autograded / entry.name, entry.read_bytes())
 
 
 def scores(submission: Submission, written: Written, notebook_name: str) -> Scores:
