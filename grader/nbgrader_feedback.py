@@ -14,6 +14,7 @@ from typing import Any
 
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade
+from traitlets import List, Unicode
 
 
 def short_traceback(output: Any) -> list[str]:
@@ -23,6 +24,10 @@ def short_traceback(output: Any) -> list[str]:
 
 class HideHiddenTests(ClearHiddenTests):  # type: ignore[misc]
     """ClearHiddenTests, plus tracebacks of test cells cut down to their last line."""
+
+    display_data_priority = List(Unicode()).tag(config=True)
+    """Set by the HTML exporter's configuration for every converter; unused here. Declared
+    configurable so that ``generate_feedback`` does not warn that it is unrecognized."""
 
     def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
         """Remove the cell's hidden tests and, in a test cell, the tracebacks' code context."""

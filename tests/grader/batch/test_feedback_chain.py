@@ -54,7 +54,8 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
     for name in ("timestamp.txt", "submission_secret.txt"):
         assert (autograded / name).read_bytes() == (submitted / name).read_bytes()
 
-    course.run("generate_feedback", "hw4")
+    generated = course.run("generate_feedback", "hw4")
+    assert "not recognized" not in generated.stderr, generated.stderr
     released = course.run("release_feedback", "hw4")
     assert "error" not in released.stderr.lower(), released.stderr
     run_nbgrader(home, "fetch_feedback", "hw4", *exchange)
@@ -62,3 +63,4 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
     assert len(pages) == 1, sorted(map(str, (home / "hw4").rglob("*")))
     page = pages[0].read_text(encoding="utf-8")
     assert "ReLU" in page  # the mistake is named in the page the student fetched
+    assert "loss is missing: no value was given." in page  # a question left blank says so
