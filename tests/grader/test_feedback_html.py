@@ -94,3 +94,17 @@ def test_page_names_the_mistake_and_the_points() -> None:
     assert "z_instead_of_h" in visible
     assert f"{report.score:g} of 11" in visible
     assert "error carried forward" in visible
+
+
+def test_problems_with_the_submission_are_listed_and_escaped() -> None:
+    report = grade(reference(*SEED), *SEED)
+    message = 'Cell "<img src=x onerror=alert(1)>" was edited & restored.'
+    collector = parse(render_feedback_html(report, "a", [message]))
+    assert "img" not in collector.tags
+    visible = " ".join(collector.text)
+    assert "About your submission" in visible and message in visible
+
+
+def test_no_problem_section_without_problems() -> None:
+    page = render_feedback_html(grade(reference(*SEED), *SEED), "a")
+    assert "About your submission" not in " ".join(parse(page).text)
