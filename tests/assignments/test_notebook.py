@@ -9,7 +9,7 @@ import jupytext
 import pytest
 
 from grader import RUBRIC
-from tests.conftest import COURSE_SOURCE
+from tests.course import COURSE_SOURCE
 
 SOURCE = COURSE_SOURCE / "source" / "hw4" / "hw4.md"
 ANSWERS = ("answer_q1", "answer_q2", "answer_q4", "answer_q5", "answer_q6")

@@ -18,7 +18,7 @@ import pytest
 import solutions
 from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
-from tests.conftest import REPOSITORY, Course
+from tests.course import REPOSITORY, Course
 
 pytestmark = pytest.mark.slow
 

@@ -12,13 +12,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.book.site_crawl import ROOT, PageReport, crawl, serve
+from tests.book.builds import Build, Edition
+from tests.book.site_crawl import ROOT, crawl, serve
 
 AXE_VERSION = "4.10.3"
 AXE_CACHE = Path(os.environ.get("AXE_CACHE_DIR", ROOT / "_build" / "test-tools"))
@@ -30,24 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@dataclass
-class Build:
-    """The output folder of a cold build, with its log and exit status."""
-
-    out: Path
-    returncode: int
-    log: str
-
-
-@dataclass
-class Edition:
-    """One served edition: its base URL and the report of every page."""
-
-    name: str
-    base_url: str
-    pages: dict[str, PageReport]
 
 
 RELEASED = ROOT / "assignments" / "release" / "hw4"
