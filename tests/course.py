@@ -15,6 +15,7 @@ The fixtures ``released_course`` and ``course`` are in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import nbformat
 import pytest
@@ -173,3 +175,13 @@ def build_course(root: Path) -> Course:
     course = Course(root)
     course.run("generate_assignment", ASSIGNMENT, "--force")
     return course
+
+
+def prepare_source_module() -> ModuleType:
+    """``assignments/prepare_source.py``, imported as a module (it is a script, not a package)."""
+    path = COURSE_SOURCE / "prepare_source.py"
+    spec = importlib.util.spec_from_file_location("prepare_source", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
