@@ -1,42 +1,111 @@
 # Two commands do everything: `make` (set up .venv, build the site and the release)
-# and `make test` (set up .venv, run the whole suite).
+# and `make test` (set up .venv, run the whole suite). Every step is a file target:
+# a `make` with nothing changed runs nothing.
 SHELL := /bin/bash
+# the Python that creates the venv (make PYTHON=/path/to/python3)
+PYTHON ?= python3
+# 0: install with pip alone (the fallback, also taken when uv cannot be installed or used)
+USE_UV ?= 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: both live in the venv
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+RELEASE := assignments/release/hw4
+SITE := _build/html/index.html
+SITE_STUDENT := _build/html-student/index.html
 
 .PHONY: all venv book book-student release grade test lint clean
+# a recipe that fails leaves no target behind that looks up to date
+.DELETE_ON_ERROR:
 
-all: release book
+all: release $(SITE) $(SITE_STUDENT)
 	@echo
 	@echo "Website, full edition:    $(CURDIR)/_build/html/index.html"
 	@echo "Website, student edition: $(CURDIR)/_build/html-student/index.html"
 	@echo "Assignment release:       $(CURDIR)/assignments/release/hw4/"
 
-# Reinstall only when the pins or the project metadata change.
+# The oldest Python supported (pyproject.toml's requires-python), checked before anything
+# runs: on the venv's Python if there is one, else on $(PYTHON). The check runs on any
+# Python, 2.7 included, and prints one line when the version is too old.
+PYTHON_MIN := $(shell sed -n 's/^requires-python *= *">= *\([0-9.]*\)".*/\1/p' pyproject.toml)
+CHECKED_PYTHON := $(if $(wildcard $(PY)),$(PY),$(PYTHON))
+CHECK_PYTHON := import platform, sys; \
+  need = tuple(int(part) for part in "$(PYTHON_MIN)".split(".")); \
+  found = platform.python_version(); \
+  advice = " (delete $(VENV) and choose a Python: make PYTHON=/path/to/python3)" \
+    if "$(CHECKED_PYTHON)" == "$(PY)" else " (choose another: make PYTHON=/path/to/python3)"; \
+  sys.version_info[:len(need)] < need and sys.stdout.write( \
+    "Python $(PYTHON_MIN) or later is needed, but $(CHECKED_PYTHON) is Python " + found + advice)
+ifneq ($(MAKECMDGOALS),clean)
+  ifeq ($(shell command -v $(CHECKED_PYTHON)),)
+    $(error No Python at PYTHON=$(PYTHON): Python $(PYTHON_MIN) or later is needed (make PYTHON=/path/to/python3))
+  endif
+  PYTHON_PROBLEM := $(shell $(CHECKED_PYTHON) -c '$(CHECK_PYTHON)' 2>&1)
+  ifneq ($(PYTHON_PROBLEM),)
+    $(error $(PYTHON_PROBLEM))
+  endif
+endif
+
+# The venv, reinstalled only when the pins or the project metadata change. uv (pinned in
+# requirements.txt) is installed first with pip and installs the rest; if it cannot be
+# installed or fails, pip installs requirements.txt (all but uv) itself.
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@test -x $(PY) || { echo "creating $(VENV) with Python $$($(PYTHON) -c 'import platform, sys; print(platform.python_version(), "(" + sys.executable + ")")')" \
+	  && $(PYTHON) -m venv $(VENV); }
+	@if [ "$(USE_UV)" = 1 ] \
+	  && $(PY) -m pip install -qq --disable-pip-version-check "$$(grep -i '^uv==' requirements.txt)" \
+	  && echo "installing requirements.txt into $(VENV) with $$($(VENV)/bin/uv --version | cut -d" " -f1,2)" \
+	  && $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) -r requirements.txt; then \
+	  $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) --no-deps --no-build-isolation -e .; \
+	else \
+	  echo "installing requirements.txt into $(VENV) with pip (without uv: slower)" \
+	  && grep -iv '^uv==' requirements.txt > $(VENV)/requirements-pip.txt \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements-pip.txt \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
+	fi
 	@touch $@
 
 venv: $(STAMP)
 
+# The student version of the nbgrader assignment, in assignments/release/hw4/ (the
+# notebook's committed source is assignments/source/hw4/hw4.md; hw4.ipynb and
+# hw4_variant.py beside it are written by prepare_source.py). The old release is removed
+# first, so nbgrader has nothing to overwrite.
+RELEASE_INPUTS := $(filter-out %/hw4.ipynb %/hw4_variant.py,$(wildcard assignments/source/hw4/*)) \
+  assignments/nbgrader_config.py assignments/prepare_source.py grader/variant.py
+
+$(RELEASE)/hw4.ipynb: $(STAMP) $(RELEASE_INPUTS)
+	@echo "releasing hw4 into $(RELEASE)/"
+	@$(PY) assignments/prepare_source.py > /dev/null
+	@rm -rf $(RELEASE)
+	@cd assignments && nbgrader generate_assignment hw4 --log-level=WARN
+
+release: $(RELEASE)/hw4.ipynb
+
 # Both editions of the website (-W -n --keep-going), sharing one execution cache:
 # full into _build/html, student (worked solutions removed) into _build/html-student.
-book: $(STAMP) release
-	$(PY) book/tools/build_editions.py --out _build
+# What the pages are built from: the chapters and their helpers, the book's
+# configuration, the packages the chapters import, the assignment they describe and
+# link (Sphinx and the execution cache then decide what to re-read and re-execute).
+BOOK_INPUTS := _config.yml _toc.yml \
+  $(shell find book solutions -type f -not -path '*/__pycache__/*' -not -name '*.pyc') \
+  $(wildcard grader/*.py) assignments/source/hw4/hw4.md $(RELEASE)/hw4.ipynb
 
-book-student: $(STAMP)
+$(SITE): $(STAMP) $(BOOK_INPUTS)
+	@$(PY) book/tools/build_editions.py --out _build --quiet
+	@touch $(SITE) $(SITE_STUDENT)
+
+# built with the full edition; on its own only when it alone is missing or older
+$(SITE_STUDENT): $(SITE)
+	@test -f $@ || $(PY) book/tools/build_editions.py --out _build --edition student --quiet
+	@touch $@
+
+book: $(SITE) $(SITE_STUDENT)
+
+book-student: $(STAMP) release
 	$(PY) book/tools/build_editions.py --out _build --edition student
-
-# The student version of the nbgrader assignment, in assignments/release/hw4/
-# (the notebook's committed source is assignments/source/hw4/hw4.md).
-release: $(STAMP)
-	$(PY) assignments/prepare_source.py
-	cd assignments && nbgrader generate_assignment hw4 --force --log-level=WARN
 
 # Grade every submission in assignments/submitted/ in the sandbox (README: "Grading a
 # class"); extra options through GRADE_ARGS, e.g. make grade GRADE_ARGS="--zip lms.zip".

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
+import threading
 from pathlib import Path
 
 from grader.batch.course import CourseError, CoursePaths
@@ -56,28 +58,30 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
-    if not args.unsafe_no_sandbox:
-        reason = sandbox_missing_reason()
-        if reason is not None:
-            print(f"error: refusing to grade: {reason}", file=sys.stderr)
-            return 2
-    try:
-        if args.zip is not None:
-            collected = collect_zip(
-                args.zip,
-                paths.submitted,
-                paths.assignment,
-                f"{paths.assignment}.ipynb",
-                args.zip_regex or configured_named_regexp(paths.root),
-            )
-            print(
-                f"collected {len(collected.students)} submission(s) from {args.zip}",
-                file=sys.stderr,
-            )
-            for line in collected.skipped:
-                print(f"  skipped {line}", file=sys.stderr)
-        limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
-        with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
+    # nbgrader takes a second or two to import: let that overlap the sandbox's start
+    threading.Thread(target=importlib.import_module, args=("nbgrader.api",), daemon=True).start()
+    limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
+    with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
+        if not args.unsafe_no_sandbox:
+            reason = sandbox_missing_reason(pool)
+            if reason is not None:
+                print(f"error: refusing to grade: {reason}", file=sys.stderr)
+                return 2
+        try:
+            if args.zip is not None:
+                collected = collect_zip(
+                    args.zip,
+                    paths.submitted,
+                    paths.assignment,
+                    f"{paths.assignment}.ipynb",
+                    args.zip_regex or configured_named_regexp(paths.root),
+                )
+                print(
+                    f"collected {len(collected.students)} submission(s) from {args.zip}",
+                    file=sys.stderr,
+                )
+                for line in collected.skipped:
+                    print(f"  skipped {line}", file=sys.stderr)
             execute = make_executor(
                 sandboxed=not args.unsafe_no_sandbox,
                 cell_seconds=args.cell_timeout,
@@ -86,15 +90,15 @@ def run(args: argparse.Namespace) -> int:
                 pool=pool,
             )
             result = run_batch(paths, execute, args.jobs, force=args.force)
-    except CourseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
-            file=sys.stderr,
-        )
-        return 130
+        except CourseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(
+                "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
+                file=sys.stderr,
+            )
+            return 130
     _print_summary(result, paths)
     return 1 if result.store_errors else 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def instructor_sources(
 
 
 class GradebookWriter:
-    """One open gradebook for a whole batch; each student's scores committed on their own."""
+    """One open gradebook for a whole batch; students' scores committed a batch at a time."""
 
     def __init__(self, path: Path, assignment: str, course_id: str) -> None:
         from nbgrader.api import Gradebook
@@ -55,45 +56,88 @@ class GradebookWriter:
     def __exit__(self, *exc_info: object) -> None:
         self.gradebook.close()
 
-    def record(
-        self, student: str, notebook_id: str, cells: list[NotebookNode], timestamp: str | None
-    ) -> None:
-        """Write a student's automatic scores and comments as ``nbgrader autograde`` would.
+    def record_batch(self, entries: list[Scores]) -> dict[str, str]:
+        """Write several students' scores in one transaction; {student: why} for failures.
+
+        nbgrader's API commits after each call (three commits per student, each a disk
+        sync); during a batch those commits only flush, and one real commit ends it.
+        If anything fails, the batch is rolled back and written again one student at a
+        time, so one bad student never costs the others their scores.
+        """
+        session = self.gradebook.db
+        real_commit = session.commit
+        try:
+            session.commit = session.flush
+            for entry in entries:
+                self._write(entry)
+            real_commit()
+            return {}
+        except Exception:
+            session.rollback()
+        finally:
+            del session.commit  # nbgrader's own commit again
+        failures: dict[str, str] = {}
+        for entry in entries:
+            try:
+                self._write(entry)
+                session.commit()
+            except Exception as error:
+                session.rollback()
+                failures[entry.student] = f"{type(error).__name__}: {error}"
+        return failures
+
+    def _write(self, entry: Scores) -> None:
+        """A student's automatic scores and comments, as ``nbgrader autograde`` writes them.
 
         Test cells carry their points as the result of their last output (see
         :mod:`grader.batch.autograded_notebook`); answer cells left as released score 0,
         edited ones await manual grading. Manual scores already given are kept.
         """
-        gradebook, assignment = self.gradebook, self.assignment
-        by_id = {gid: cell for cell in cells if (gid := grade_id(cell)) is not None}
+        gradebook, assignment, student = self.gradebook, self.assignment, entry.student
+        by_id = {gid: cell for cell in entry.cells if (gid := grade_id(cell)) is not None}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
-            try:
-                gradebook.update_or_create_student(student)
-                extra: dict[str, Any] = {"timestamp": timestamp} if timestamp else {}
-                try:
-                    gradebook.update_or_create_submission(assignment, student, **extra)
-                except ValueError:
-                    gradebook.db.rollback()
-                    gradebook.update_or_create_submission(assignment, student)
-                notebook = gradebook.find_submission_notebook(notebook_id, assignment, student)
-                grades = {grade.name: grade for grade in notebook.grades}
-                comments = {comment.name: comment for comment in notebook.comments}
-                for name, cell in by_id.items():
-                    meta = nbgrader_meta(cell)
-                    if meta.get("grade") and name in grades:
-                        grade = grades[name]
-                        grade.auto_score = _auto_score(cell)
-                        grade.needs_manual_grade = (
-                            grade.manual_score is not None or grade.auto_score is None
-                        )
-                    if (is_answer_cell(cell) or meta.get("task")) and name in comments:
-                        comment = comments[name]
-                        comment.auto_comment = "No response." if _unchanged(cell) else None
-                gradebook.db.commit()
-            except Exception:
-                gradebook.db.rollback()
-                raise
+            gradebook.update_or_create_student(student)
+            extra: dict[str, Any] = {}
+            if entry.timestamp and _readable_time(entry.timestamp):
+                extra["timestamp"] = entry.timestamp
+            gradebook.update_or_create_submission(assignment, student, **extra)
+            notebook = gradebook.find_submission_notebook(entry.notebook_id, assignment, student)
+            grades = {grade.name: grade for grade in notebook.grades}
+            comments = {comment.name: comment for comment in notebook.comments}
+            for name, cell in by_id.items():
+                meta = nbgrader_meta(cell)
+                if meta.get("grade") and name in grades:
+                    grade = grades[name]
+                    grade.auto_score = _auto_score(cell)
+                    grade.needs_manual_grade = (
+                        grade.manual_score is not None or grade.auto_score is None
+                    )
+                if (is_answer_cell(cell) or meta.get("task")) and name in comments:
+                    comment = comments[name]
+                    comment.auto_comment = "No response." if _unchanged(cell) else None
+            gradebook.db.flush()
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the gradebook needs of one graded student."""
+
+    student: str
+    notebook_id: str
+    cells: list[NotebookNode]
+    timestamp: str | None
+
+
+def _readable_time(timestamp: str) -> bool:
+    """Whether nbgrader can read ``timestamp`` (an unreadable one is left out)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(timestamp)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
 
 
 def _auto_score(cell: NotebookNode) -> float | None:

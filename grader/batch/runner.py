@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -20,11 +21,15 @@ from grader.batch.problems import Problem
 from grader.batch.progress import Progress
 from grader.batch.record import Record, completed_record
 from grader.batch.reference import load_reference
-from grader.batch.store import Written, finish, write_files
+from grader.batch.store import Written, mark_done, scores, write_files
 from grader.batch.submission import Submission, find_submissions
 from grader.variant import make_variant
 
 QUESTIONS = tuple(question.key for question in RUBRIC.questions)
+BATCH = 32
+"""Most students whose scores one gradebook commit saves."""
+SAVE_SECONDS = 0.5
+"""Longest a graded student waits to be saved while others are still being graded."""
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,70 @@ def settle(paths: CoursePaths, outcome: Outcome, digest: str, notebook_name: str
         return Settled(outcome, error=_describe(error))
 
 
-class _WriteFailedError(Exception):
-    """A student's files could not be written (the message says why)."""
-
-
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
+
+
+class _Saver:
+    """Saves graded students a batch at a time: one gradebook commit, then their markers."""
+
+    def __init__(
+        self,
+        paths: CoursePaths,
+        notebook_name: str,
+        gradebook: GradebookWriter,
+        result: BatchResult,
+        progress: Progress,
+    ) -> None:
+        self.paths = paths
+        self.notebook_name = notebook_name
+        self.gradebook = gradebook
+        self.result = result
+        self.progress = progress
+        self.pending: list[tuple[Submission, Written]] = []
+        self.since = 0.0
+
+    def due(self) -> bool:
+        """Whether the pending students should be saved now (enough of them, or long enough)."""
+        waited = time.monotonic() - self.since
+        return bool(self.pending) and (len(self.pending) >= BATCH or waited >= SAVE_SECONDS)
+
+    def add(self, submission: Submission, settled: Settled) -> None:
+        """A graded student: kept, failed, or waiting for the next save."""
+        student = submission.student
+        if settled.previous is not None:  # a crash never replaces a finished grading
+            self.result.records[student] = settled.previous
+            self.result.kept[student] = settled.outcome.problems[0].message
+            self.progress.advance(student, "grading failed; previous results kept")
+        elif settled.written is None:
+            self.fail(student, settled.error or "the files were not written")
+        else:
+            if not self.pending:
+                self.since = time.monotonic()
+            self.pending.append((submission, settled.written))
+
+    def fail(self, student: str, why: str) -> None:
+        self.result.store_errors[student] = why
+        self.progress.advance(student, f"NOT SAVED: {why}")
+
+    def save(self) -> None:
+        """Commit the pending students' scores, then write each one's record and marker."""
+        batch, self.pending = self.pending, []
+        entries = [scores(s, written, self.notebook_name) for s, written in batch]
+        failures = self.gradebook.record_batch(entries)
+        for submission, written in batch:
+            student = submission.student
+            if student in failures:
+                self.fail(student, failures[student])
+                continue
+            try:
+                record = mark_done(self.paths, written)
+            except Exception as error:  # one student's write never stops the batch
+                self.fail(student, _describe(error))
+                continue
+            self.result.records[student] = record
+            self.result.graded.append(student)
+            self.progress.advance(student, record.status)
 
 
 @dataclass
@@ -124,31 +187,20 @@ def _run_batch(
             outcome = grade_submission(submission, reference, execute)
             return settle(paths, outcome, digest, name)
 
-        futures: dict[Future[Settled], tuple[Submission, str]] = {
-            pool.submit(grade_and_write, submission, digest): (submission, digest)
+        futures: dict[Future[Settled], Submission] = {
+            pool.submit(grade_and_write, submission, digest): submission
             for submission, digest in todo
         }
+        saver = _Saver(paths, name, gradebook, result, progress)
+        remaining = set(futures)
         try:
-            for future in as_completed(futures):
-                submission, digest = futures[future]
-                settled = _settled_or_crash(future, submission, paths, digest, name)
-                if settled.previous is not None:  # a crash never replaces a finished grading
-                    result.records[submission.student] = settled.previous
-                    result.kept[submission.student] = settled.outcome.problems[0].message
-                    progress.advance(submission.student, "grading failed; previous results kept")
-                    continue
-                try:
-                    if settled.written is None:
-                        raise _WriteFailedError(settled.error or "the files were not written")
-                    record = finish(paths, submission, settled.written, name, gradebook)
-                except Exception as error:  # one student's write never stops the batch
-                    why = str(error) if isinstance(error, _WriteFailedError) else _describe(error)
-                    result.store_errors[submission.student] = why
-                    progress.advance(submission.student, f"NOT SAVED: {why}")
-                    continue
-                result.records[submission.student] = record
-                result.graded.append(submission.student)
-                progress.advance(submission.student, record.status)
+            while remaining:
+                finished, remaining = wait(remaining, SAVE_SECONDS, FIRST_COMPLETED)
+                for future in finished:
+                    submission = futures[future]
+                    saver.add(submission, _settled_or_crash(future, submission, paths, name))
+                if saver.due() or (saver.pending and not remaining):
+                    saver.save()
         except BaseException:  # interrupted: start nothing new, keep what is saved
             for future in futures:
                 future.cancel()
@@ -179,7 +231,7 @@ def _release_notebook_name(paths: CoursePaths) -> str:
 
 
 def _settled_or_crash(
-    future: Future[Settled], submission: Submission, paths: CoursePaths, digest: str, name: str
+    future: Future[Settled], submission: Submission, paths: CoursePaths, name: str
 ) -> Settled:
     """The settled outcome, or, if grading itself failed, a zero score that says why."""
     try:
@@ -192,4 +244,4 @@ def _settled_or_crash(
         crash = Outcome(
             submission.student, report, [Problem("grader-error", message)], [], final=False
         )
-        return settle(paths, crash, digest, name)
+        return settle(paths, crash, submission.digest(name), name)

@@ -1,8 +1,9 @@
 """Write one student's results atomically; the completion marker goes last.
 
 Writing happens in two steps so that a batch can save students in parallel: the
-student's own files (any thread), then the gradebook scores, the record and the
-marker (the one thread that holds the gradebook).
+student's own files (any thread), then, once the gradebook has committed the
+scores of a batch of students (the one thread that holds the gradebook), each
+one's record and marker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from grader.batch.autograded_notebook import build_notebook
 from grader.batch.course import CoursePaths
 from grader.batch.feedback_page import feedback_page
 from grader.batch.grade_one import Outcome
-from grader.batch.gradebook import GradebookWriter
+from grader.batch.gradebook import Scores
 from grader.batch.gradescope import results_json
 from grader.batch.record import MARKER_NAME, RECORD_NAME, Record
 from grader.batch.submission import Submission
@@ -48,21 +49,19 @@ def write_files(paths: CoursePaths, outcome: Outcome, digest: str, notebook_name
     return Written(record, outcome.final, list(notebook.cells))
 
 
-def finish(
-    paths: CoursePaths,
-    submission: Submission,
-    written: Written,
-    notebook_name: str,
-    gradebook: GradebookWriter,
-) -> Record:
-    """Write the gradebook scores, the record, then the completion marker."""
-    record = written.record
-    gradebook.record(
-        record.student,
+def scores(submission: Submission, written: Written, notebook_name: str) -> Scores:
+    """What the gradebook records of this student."""
+    return Scores(
+        written.record.student,
         notebook_name.removesuffix(".ipynb"),
         written.cells,
         submission.timestamp(),
     )
+
+
+def mark_done(paths: CoursePaths, written: Written) -> Record:
+    """After the gradebook has the scores: the record, then the completion marker."""
+    record = written.record
     folder = paths.student_reports(record.student)
     write_text_atomic(folder / RECORD_NAME, record.to_json())
     if written.final:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -60,16 +59,18 @@ def blocking_settings(sysctl_root: Path = Path("/proc/sys")) -> list[str]:
     return fixes
 
 
-@functools.cache
-def check_sandbox() -> None:
+def check_sandbox(pool: SandboxPool | None = None) -> None:
     """Raise :class:`SandboxUnavailable` unless a job can really be confined here.
 
-    Runs one empty job through the whole path (bubblewrap, the job's namespaces, the
-    system-call filter); where the kernel forbids user namespaces, the message names
-    the setting to change.
+    Runs one small job through the whole path (bubblewrap, the job's namespaces, the
+    system-call filter), on ``pool`` if given; where the kernel forbids user
+    namespaces, the message names the setting to change.
     """
     check_bwrap()
-    result = run_cells(["ok = True"], names=["ok"], limits=Limits(notebook_seconds=120))
+    if pool is None:
+        result = run_cells(["ok = True"], names=["ok"], limits=Limits(notebook_seconds=120))
+    else:
+        result = pool.run_cells(["ok = True"], names=["ok"])
     if result.values() == {"ok": True}:
         return
     fixes = blocking_settings()

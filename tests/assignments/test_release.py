@@ -197,10 +197,18 @@ def test_shipped_modules_parse_as_python_3_8(released_course: Course, name: str)
 
 @pytest.mark.parametrize("target", ["all", "book"])
 def test_make_builds_the_release(target: str) -> None:
+    # what `make TARGET` would run after an edit of the assignment's source
     planned = subprocess.run(
-        ["make", "-n", target], cwd=REPOSITORY, capture_output=True, text=True, check=True
+        ["make", "-n", "-W", "assignments/source/hw4/hw4.md", target],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     prepare = [i for i, line in enumerate(planned) if "assignments/prepare_source.py" in line]
-    release = [i for i, line in enumerate(planned) if "generate_assignment hw4 --force" in line]
-    assert len(prepare) == len(release) == 1
-    assert prepare[0] < release[0]
+    remove = [i for i, line in enumerate(planned) if "rm -rf assignments/release/hw4" in line]
+    release = [i for i, line in enumerate(planned) if "generate_assignment hw4" in line]
+    assert len(prepare) == len(remove) == len(release) == 1
+    # the old release is removed rather than overwritten (nbgrader's --force warns)
+    assert prepare[0] < remove[0] < release[0]
+    assert "--force" not in planned[release[0]]

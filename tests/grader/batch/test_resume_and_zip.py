@@ -16,13 +16,15 @@ from nbgrader.api import Gradebook
 from grader import RUBRIC
 from tests.conftest import Course
 
-from .builders import filled, garbage, reference_answers, write
+from .builders import filled, garbage, insert_after, reference_answers, write
 from .run_command import grade_rows, kill_group, run_grade, start_grade
 
 pytestmark = pytest.mark.slow
 
 STUDENTS = ("ada", "bo", "cy", "di")
 WRONG_Q5 = "cy"
+SLOW = "cy"
+"""Takes a few seconds (a cell of its own sleeps): the kill comes while it is graded."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,10 @@ def _notebook(release: dict[str, object], student: str) -> dict[str, object]:
     answers = reference_answers(student)
     if student == WRONG_Q5:
         answers = garbage(answers, "theta_new")
-    return filled(release, student, answers=answers)
+    notebook = filled(release, student, answers=answers)
+    if student == SLOW:
+        notebook = insert_after(notebook, "student_id", "import time\ntime.sleep(4)")
+    return notebook
 
 
 def _markers(course: Path) -> int:
