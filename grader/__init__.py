@@ -8,11 +8,12 @@ reports into a student's feedback page and the instructor's class summary.
 from grader.feedback_html import render_feedback_html
 from grader.grading import grade
 from grader.report import QuantityResult, QuestionResult, Report
-from grader.rubric import RUBRIC, Quantity, Question, Rubric
+from grader.rubric import RUBRIC, HandGraded, Quantity, Question, Rubric
 from grader.summary import write_class_summary
 
 __all__ = [
     "RUBRIC",
+    "HandGraded",
     "Quantity",
     "QuantityResult",
     "Question",

@@ -552,7 +552,7 @@ def grade(
     and bad values get a message, never an exception. A bad *variant* is the
     caller's error and raises ValueError.
     """
-    data = solutions.Dataset.build(X, y, theta, eta)
+    data = solutions.checked(X, y, theta, eta)
     notes: tuple[str, ...] = ()
     if not isinstance(answers, Mapping):
         notes = (f"The answers were a {type(answers).__name__}, not a mapping of names.",)

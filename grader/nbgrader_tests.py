@@ -21,12 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from grader.contract import ANSWER_NAMES
+from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.variant import make_variant
 
 AUTOGRADED_FOLDER = "autograded"
 ASSIGNMENT = "hw4"
-STUDENT_ID_VARIABLE = "STUDENT_ID"
 STUDENT_ID_ENVIRONMENT = "HW4_STUDENT_ID"
 
 
@@ -43,7 +42,7 @@ def student_id_that_counts(namespace: Mapping[str, Any], cwd: Path) -> tuple[str
     Order: the ``HW4_STUDENT_ID`` environment variable, the autograded folder's
     name, then the notebook's ``STUDENT_ID``.
     """
-    notebook_id = namespace.get(STUDENT_ID_VARIABLE)
+    notebook_id = namespace.get(STUDENT_ID_NAME)
     notebook_text = notebook_id.strip() if isinstance(notebook_id, str) else None
     official = os.environ.get(STUDENT_ID_ENVIRONMENT) or folder_student_id(cwd)
     if official is None:

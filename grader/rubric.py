@@ -1,5 +1,9 @@
 """The rubric: points, tolerances and the error-carried-forward penalty, in one place.
 
+The points of the questions graded by hand (3 and 7) are here too:
+``assignments/prepare_source.py`` writes every question's points into the
+notebook from this file, and the course website reads them from it.
+
 An instructor changes the grading here (or builds another :class:`Rubric` with
 :meth:`Rubric.from_dict` and passes it to :func:`grader.grade`). A value is
 accepted when ``|student − reference| ≤ atol + rtol · |reference|``: the absolute
@@ -40,6 +44,15 @@ class Question:
 
 
 @dataclass(frozen=True)
+class HandGraded:
+    """A question graded by hand in formgrader, following the rubric in the notebook."""
+
+    key: str
+    title: str
+    points: float
+
+
+@dataclass(frozen=True)
 class Rubric:
     """Questions in order, the error-carried-forward penalty and the bounds of a sane answer."""
 
@@ -50,6 +63,8 @@ class Rubric:
     """How far θ′ may be rounded before 𝓛′ is computed from it by hand (widens 𝓛′'s tolerance)."""
     absurd_magnitude: float = 1e6
     """Answers with a component this large (losses: its square) carry no credit forward."""
+    hand_graded: tuple[HandGraded, ...] = ()
+    """The questions graded by hand, with their points (not part of :attr:`max_score`)."""
 
     def question(self, key: str) -> Question:
         """The question with this key ("q1", "q2", "q4", "q5" or "q6")."""
@@ -66,6 +81,18 @@ class Rubric:
     def max_score(self) -> float:
         """Points of all autograded questions."""
         return sum(question.max_points for question in self.questions)
+
+    def points(self, key: str) -> float:
+        """Points of any question, autograded or graded by hand ("q1" … "q7")."""
+        for question in self.hand_graded:
+            if question.key == key:
+                return question.points
+        return self.max_points(key)
+
+    @property
+    def total_points(self) -> float:
+        """Points of the whole assignment: autograded and graded by hand."""
+        return self.max_score + sum(question.points for question in self.hand_graded)
 
     def quantity(self, name: str) -> Quantity:
         """The rubric entry of one answer variable."""
@@ -90,8 +117,9 @@ class Rubric:
             )
             for q in data["questions"]
         )
-        options = {k: v for k, v in data.items() if k != "questions"}
-        rubric = cls(questions=questions, **options)
+        hand_graded = tuple(HandGraded(**question) for question in data.get("hand_graded", ()))
+        options = {k: v for k, v in data.items() if k not in ("questions", "hand_graded")}
+        rubric = cls(questions=questions, hand_graded=hand_graded, **options)
         if not 0 <= rubric.ecf_penalty <= 1:
             raise ValueError(f"ecf_penalty must be between 0 and 1, got {rubric.ecf_penalty!r}")
         return rubric
@@ -122,5 +150,9 @@ RUBRIC = Rubric(
         ),
     ),
     ecf_penalty=0.25,
+    hand_graded=(
+        HandGraded("q3", "Proofs of the backpropagation equalities", points=5),
+        HandGraded("q7", "The learning rate", points=3),
+    ),
 )
-"""The default rubric: q1 = 2, q2 = 1, q4 = 4, q5 = 2, q6 = 2 points (11 in all)."""
+"""The default rubric: the points of every question of the assignment."""

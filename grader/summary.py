@@ -2,28 +2,27 @@
 
 ``write_class_summary`` writes ``summary.html`` with two matplotlib plots beside it
 as SVG files (each with alt text that states what it shows), and tables with the
-same numbers.
+same numbers. Its HTML is ``templates/summary.html.j2``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from html import escape
 from pathlib import Path
 from statistics import mean, median
+from typing import Any
 
-from grader.feedback_html import STATUS_WORDS, STYLE
-from grader.misconceptions import BY_TAG, MISCONCEPTIONS
+from grader.feedback_html import MISCONCEPTION_TITLES, STATUS_WORDS
+from grader.misconceptions import MISCONCEPTIONS
+from grader.pages import render
 from grader.report import Report
 
 SCORE_PLOT = "score_distribution.svg"
 MISCONCEPTION_PLOT = "misconceptions.svg"
 PAGE = "summary.html"
 
-
-def _text(value: object) -> str:
-    return escape(str(value), quote=True)
+Row = dict[str, Any]
 
 
 def misconception_counts(reports: Mapping[str, Report]) -> dict[str, Counter[str]]:
@@ -84,59 +83,42 @@ def _plot_misconceptions(
     return f"Bar chart of the students per misconception, by question. {described}."
 
 
-def _question_table(reports: Mapping[str, Report], question_keys: list[str]) -> str:
+def _question_rows(reports: Mapping[str, Report], question_keys: list[str]) -> list[Row]:
     rows = []
     for key in question_keys:
         results = [r.questions[key] for r in reports.values() if key in r.questions]
         statuses = Counter(q.status for q in results)
-        status_text = ", ".join(f"{n} {STATUS_WORDS.get(s, s)}" for s, n in statuses.most_common())
-        average = mean(q.points for q in results) if results else 0.0
-        top = results[0].max_points if results else 0.0
         rows.append(
-            f"<tr><td>{_text(key)}</td><td>{average:.2f} / {top:g}</td>"
-            f"<td>{_text(status_text)}</td></tr>"
+            {
+                "key": key,
+                "mean": mean(q.points for q in results) if results else 0.0,
+                "max_points": results[0].max_points if results else 0.0,
+                "statuses": ", ".join(
+                    f"{n} {STATUS_WORDS.get(s, s)}" for s, n in statuses.most_common()
+                ),
+            }
         )
-    return (
-        "<table><caption>Points and status per question</caption><thead><tr>"
-        '<th scope="col">Question</th><th scope="col">Mean points</th>'
-        '<th scope="col">Students by status</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    return rows
 
 
-def _misconception_table(counts: Mapping[str, Counter[str]], question_keys: list[str]) -> str:
-    if not counts:
-        return "<p>No misconception was recognised.</p>"
-    head = "".join(f'<th scope="col">{_text(k)}</th>' for k in question_keys)
-    rows = "".join(
-        f'<tr><th scope="row">{_text(BY_TAG[tag].title if tag in BY_TAG else tag)} '
-        f"<code>{_text(tag)}</code></th>"
-        + "".join(f"<td>{per_question[k] or ''}</td>" for k in question_keys)
-        + "</tr>"
+def _misconception_rows(counts: Mapping[str, Counter[str]]) -> list[Row]:
+    return [
+        {"tag": tag, "title": MISCONCEPTION_TITLES.get(tag, tag), "counts": per_question}
         for tag, per_question in counts.items()
-    )
-    return (
-        "<table><caption>Students per misconception and question</caption><thead><tr>"
-        f'<th scope="col">Misconception</th>{head}</tr></thead><tbody>{rows}</tbody></table>'
-    )
+    ]
 
 
-def _student_table(reports: Mapping[str, Report], links: Mapping[str, str]) -> str:
-    rows = []
-    for student, report in sorted(reports.items()):
-        name = _text(student)
-        if student in links:
-            name = f'<a href="{_text(links[student])}">{name}</a>'
-        tags = ", ".join(report.tags)
-        rows.append(
-            f"<tr><td>{name}</td><td>{report.score:g} / {report.max_score:g}</td>"
-            f"<td>{_text(tags)}</td></tr>"
-        )
-    return (
-        "<table><caption>Students</caption><thead><tr><th scope='col'>Student</th>"
-        "<th scope='col'>Score</th><th scope='col'>Misconceptions</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+def _student_rows(reports: Mapping[str, Report], links: Mapping[str, str]) -> list[Row]:
+    return [
+        {
+            "name": student,
+            "link": links.get(student),
+            "score": report.score,
+            "max_score": report.max_score,
+            "tags": report.tags,
+        }
+        for student, report in sorted(reports.items())
+    ]
 
 
 def write_class_summary(
@@ -153,44 +135,32 @@ def write_class_summary(
     max_score = max((r.max_score for r in reports.values()), default=0.0)
     counts = misconception_counts(reports)
     scores = [r.score for r in reports.values()]
+    plots = []
     if scores:
-        overview = (
-            f"<p>{len(scores)} students; mean score {mean(scores):.2f}, median "
-            f"{median(scores):g}, of {max_score:g} autograded points.</p>"
-        )
-        score_alt = _plot_scores(reports, max_score, out_dir / SCORE_PLOT)
-        mis_alt = _plot_misconceptions(counts, question_keys, out_dir / MISCONCEPTION_PLOT)
-        plots = (
-            f'<figure><img src="{SCORE_PLOT}" alt="{_text(score_alt)}">'
-            "<figcaption>Score distribution</figcaption></figure>"
-            f'<figure><img src="{MISCONCEPTION_PLOT}" alt="{_text(mis_alt)}">'
-            "<figcaption>Misconceptions per question</figcaption></figure>"
-        )
-    else:
-        overview, plots = "<p>No reports were given.</p>", ""
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Homework 4: class summary</title>
-<style>{STYLE} img {{ max-width: 100%; }}</style>
-</head>
-<body>
-<main>
-<h1>Homework 4: class summary</h1>
-{overview}
-{plots}
-<h2>Per question</h2>
-{_question_table(reports, question_keys)}
-<h2>Misconceptions</h2>
-{_misconception_table(counts, question_keys)}
-<h2>Students</h2>
-{_student_table(reports, links or {})}
-</main>
-</body>
-</html>
-"""
+        plots = [
+            {
+                "src": SCORE_PLOT,
+                "alt": _plot_scores(reports, max_score, out_dir / SCORE_PLOT),
+                "caption": "Score distribution",
+            },
+            {
+                "src": MISCONCEPTION_PLOT,
+                "alt": _plot_misconceptions(counts, question_keys, out_dir / MISCONCEPTION_PLOT),
+                "caption": "Misconceptions per question",
+            },
+        ]
+    page = render(
+        "summary.html.j2",
+        students=len(scores),
+        mean=mean(scores) if scores else 0.0,
+        median=median(scores) if scores else 0.0,
+        max_score=max_score,
+        plots=plots,
+        questions=_question_rows(reports, question_keys),
+        question_keys=question_keys,
+        misconceptions=_misconception_rows(counts),
+        student_rows=_student_rows(reports, links or {}),
+    )
     path = out_dir / PAGE
     path.write_text(page, encoding="utf-8")
     return path

@@ -12,7 +12,8 @@ function works on float arrays and, exactly, on arrays of
 """
 
 from solutions.answers import answers
-from solutions.data import SEED, Dataset, as_exact
+from solutions.data import SEED, Dataset
+from solutions.exact import as_exact, checked
 from solutions.network import (
     BackpropResult,
     ForwardPass,
@@ -35,6 +36,7 @@ __all__ = [
     "answers",
     "as_exact",
     "backprop",
+    "checked",
     "forward",
     "gd_step",
     "gradient",

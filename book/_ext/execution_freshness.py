@@ -2,9 +2,9 @@
 
 jupyter-cache keys a notebook on its cell sources only, and Sphinx re-reads a
 page only when its own source changes. The chapters' numbers come from the
-``solutions`` package and the helper modules beside the chapters (and the
-students' page reads the assignment's source), so a change there must reach
-the site. This extension hashes those files:
+``solutions`` package and the helper modules beside the chapters (``worked``,
+``figures``, ``glued``…; the students' page reads the grader's rubric), so a change
+there must reach the site. This extension hashes those files:
 
 - the digest is a configuration value that triggers a full re-read of the
   environment when it changes (Sphinx compares it with the pickled one);
@@ -27,8 +27,8 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 STAMP_NAME = "code-digest.txt"
 WATCHED_PACKAGES = ("solutions",)
-# the students' page reads the assignment's points and the grader's rubric
-WATCHED_FILES = ("assignments/source/hw4/hw4.md", "grader/rubric.py")
+# the students' page reads the points and the carried-error share from the grader's rubric
+WATCHED_FILES = ("grader/rubric.py",)
 
 
 def watched_files(srcdir: Path) -> list[Path]:

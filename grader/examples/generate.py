@@ -18,23 +18,16 @@ from typing import Any
 import numpy as np
 
 import solutions as s
+from solutions import SEED, Dataset
 from solutions.arrays import Array
 
 HERE = Path(__file__).resolve().parent
 
-Variant = tuple[Array, Array, Array, float]
-SEED: Variant = (np.array(s.SEED.X), np.array(s.SEED.y), np.array(s.SEED.theta), 0.01)
-VARIANT_A: Variant = (
-    np.array([[1.0, 2.0], [2.0, -3.0]]),
-    np.array([2.4, -0.7]),
-    np.array([1.0, 1.0, -1.0, 2.0, 0.0]),
-    0.02,
+VARIANT_A = Dataset.build(
+    X=[[1.0, 2.0], [2.0, -3.0]], y=[2.4, -0.7], theta=[1.0, 1.0, -1.0, 2.0, 0.0], eta=0.02
 )
-VARIANT_B: Variant = (
-    np.array([[-2.0, 1.0], [3.0, 1.0]]),
-    np.array([0.6, 1.5]),
-    np.array([-1.0, 2.0, 0.0, 1.0, 1.0]),
-    0.05,
+VARIANT_B = Dataset.build(
+    X=[[-2.0, 1.0], [3.0, 1.0]], y=[0.6, 1.5], theta=[-1.0, 2.0, 0.0, 1.0, 1.0], eta=0.05
 )
 
 
@@ -48,7 +41,7 @@ def _round(value: Any) -> Any:
 
 
 def _chain(
-    variant: Variant, grads: Array | None = None, y_hat: Array | None = None
+    variant: Dataset, grads: Array | None = None, y_hat: Array | None = None
 ) -> dict[str, Any]:
     """Answers following the homework's steps, from a given ŷ and/or per-sample gradients."""
     X, y, theta, eta = variant
@@ -73,11 +66,11 @@ def _chain(
     }
 
 
-def correct(variant: Variant) -> dict[str, Any]:
+def correct(variant: Dataset) -> dict[str, Any]:
     return _chain(variant)
 
 
-def no_relu(variant: Variant) -> dict[str, Any]:
+def no_relu(variant: Dataset) -> dict[str, Any]:
     X, y, theta, eta = variant
     z = theta[0] * X[:, 0] + theta[1] * X[:, 1] + theta[2]
     y_hat = theta[3] * z + theta[4]
@@ -99,24 +92,24 @@ def no_relu(variant: Variant) -> dict[str, Any]:
     }
 
 
-def missing_factor_2(variant: Variant) -> dict[str, Any]:
+def missing_factor_2(variant: Dataset) -> dict[str, Any]:
     X, y, theta, _ = variant
     return _chain(variant, grads=s.backprop(theta, X, y).grads / 2)
 
 
-def slip_in_y_hat(variant: Variant) -> dict[str, Any]:
+def slip_in_y_hat(variant: Dataset) -> dict[str, Any]:
     X, _, theta, _ = variant
     return _chain(variant, y_hat=s.forward(theta, X).y_hat + np.array([1.0, 0.0]))
 
 
-def update_mistakes(variant: Variant) -> dict[str, Any]:
+def update_mistakes(variant: Dataset) -> dict[str, Any]:
     X, y, theta, _ = variant
     answers = correct(variant)
     theta_new = theta - s.gradient(theta, X, y)  # η forgotten
     return {**answers, "theta_new": theta_new, "loss_new": answers["loss"], "loss_decreased": False}
 
 
-def gaming(variant: Variant) -> dict[str, Any]:
+def gaming(variant: Dataset) -> dict[str, Any]:
     X, y, theta, _ = variant
     return {
         "y_hat": y,
@@ -138,7 +131,7 @@ BAD_VALUES: dict[str, Any] = {
     "loss_decreased": "yes",
 }
 
-EXAMPLES: list[tuple[str, str, Variant, Callable[[Variant], dict[str, Any]], dict[str, Any]]] = [
+EXAMPLES: list[tuple[str, str, Dataset, Callable[[Dataset], dict[str, Any]], dict[str, Any]]] = [
     (
         "alice",
         "Everything right, rounded to 3 decimals by hand.",

@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 import solutions
 from grader import RUBRIC
 from grader.variant import make_variant
-from tests.conftest import Course, run_nbgrader
+from tests.course import Course, run_nbgrader
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ import pytest
 import solutions
 from grader.contract import ANSWER_CELLS
 from grader.variant import make_variant
-from tests.conftest import REPOSITORY, Course
+from tests.course import REPOSITORY, Course, prepare_source_module
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +90,11 @@ def printed_forms(value: float) -> set[str]:
 
 def test_release_has_the_notebook_and_its_helpers(released_course: Course) -> None:
     release = released_course.path("release")
-    variant_copy = (release / "hw4_variant.py").read_text()
-    assert variant_copy == (REPOSITORY / "grader" / "variant.py").read_text()
+    shipped = prepare_source_module().standalone_variant(
+        (REPOSITORY / "grader" / "variant.py").read_text(encoding="utf-8"),
+        (REPOSITORY / "solutions" / "data.py").read_text(encoding="utf-8"),
+    )
+    assert (release / "hw4_variant.py").read_text(encoding="utf-8") == shipped
     assert (release / "hw4_selfcheck.py").read_text() == (
         REPOSITORY / "assignments" / "source" / "hw4" / "hw4_selfcheck.py"
     ).read_text()

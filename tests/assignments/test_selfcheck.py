@@ -12,7 +12,7 @@ import pytest
 
 import solutions
 from grader.variant import make_variant
-from tests.conftest import COURSE_SOURCE
+from tests.course import COURSE_SOURCE
 
 
 def load_selfcheck() -> ModuleType:

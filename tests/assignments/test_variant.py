@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import solutions
-from grader.variant import Variant, make_variant
+from grader.variant import make_variant
+from solutions import Dataset
 
 STUDENT_IDS = [
     "alice",
@@ -26,10 +27,11 @@ STUDENT_IDS = [
     *(f"st{i:04d}" for i in range(300)),
 ]
 VARIANT_SOURCE = Path(__file__).resolve().parents[2] / "grader" / "variant.py"
+DATA_SOURCE = Path(__file__).resolve().parents[2] / "solutions" / "data.py"
 
 
 @pytest.fixture(scope="module")
-def variants() -> dict[str, Variant]:
+def variants() -> dict[str, Dataset]:
     return {student: make_variant(student) for student in STUDENT_IDS}
 
 
@@ -42,7 +44,7 @@ def test_empty_id_gives_the_seed_numbers() -> None:
     assert make_variant("   ") == variant
 
 
-def test_shapes_and_types(variants: dict[str, Variant]) -> None:
+def test_shapes_and_types(variants: dict[str, Dataset]) -> None:
     for variant in variants.values():
         assert variant.X.shape == (2, 2)
         assert variant.y.shape == (2,)
@@ -50,7 +52,7 @@ def test_shapes_and_types(variants: dict[str, Variant]) -> None:
         assert isinstance(variant.eta, float)
 
 
-def test_numbers_are_small_integers_and_one_decimal(variants: dict[str, Variant]) -> None:
+def test_numbers_are_small_integers_and_one_decimal(variants: dict[str, Dataset]) -> None:
     for variant in variants.values():
         for value in (*variant.X.flat, *variant.theta.flat):
             assert value == int(value) and abs(value) <= 3
@@ -60,41 +62,39 @@ def test_numbers_are_small_integers_and_one_decimal(variants: dict[str, Variant]
         assert variant.eta in (0.01, 0.02, 0.05)
 
 
-def test_one_sample_active_one_inactive(variants: dict[str, Variant]) -> None:
+def test_one_sample_active_one_inactive(variants: dict[str, Dataset]) -> None:
     for student, variant in variants.items():
         z = solutions.forward(variant.theta, variant.X).z
         assert sorted(np.sign(z)) == [-1, 1], student
         assert variant.theta[3] != 0, student
 
 
-def test_first_step_lowers_the_loss_exactly(variants: dict[str, Variant]) -> None:
+def test_first_step_lowers_the_loss_exactly(variants: dict[str, Dataset]) -> None:
     for student, variant in list(variants.items())[:60]:
-        exact = solutions.as_exact(
-            solutions.Dataset.build(variant.X, variant.y, variant.theta, variant.eta)
-        )
+        exact = solutions.as_exact(variant)
         history = solutions.train(exact.theta, exact.X, exact.y, exact.eta, steps=1)
         assert history.losses[1] < history.losses[0], student
 
 
-def test_first_step_lowers_the_loss(variants: dict[str, Variant]) -> None:
+def test_first_step_lowers_the_loss(variants: dict[str, Dataset]) -> None:
     for student, variant in variants.items():
         history = solutions.train(variant.theta, variant.X, variant.y, variant.eta, steps=1)
         assert history.losses[1] < history.losses[0], student
 
 
-def test_every_sample_has_an_error(variants: dict[str, Variant]) -> None:
+def test_every_sample_has_an_error(variants: dict[str, Dataset]) -> None:
     for student, variant in variants.items():
         grads = solutions.backprop(variant.theta, variant.X, variant.y).grads
         assert np.all(grads[:, 4] != 0), student
 
 
-def test_students_get_different_numbers(variants: dict[str, Variant]) -> None:
+def test_students_get_different_numbers(variants: dict[str, Dataset]) -> None:
     seed = make_variant("")
     assert seed not in variants.values()
     assert len(set(variants.values())) == len(variants)
 
 
-def test_same_id_same_numbers_in_another_process(variants: dict[str, Variant]) -> None:
+def test_same_id_same_numbers_in_another_process(variants: dict[str, Dataset]) -> None:
     code = (
         "from grader.variant import make_variant; "
         "v = make_variant('alice'); print(v.X.tolist(), v.y.tolist(), v.theta.tolist(), v.eta)"
@@ -131,16 +131,24 @@ def test_bad_id_type_is_named() -> None:
         make_variant(123)  # type: ignore[arg-type]
 
 
-def test_imports_only_numpy_and_the_standard_library() -> None:
-    tree = ast.parse(VARIANT_SOURCE.read_text())
-    modules = {
-        alias.name.split(".")[0]
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
-    } | {
-        (node.module or "").split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom)
-    }
-    assert modules - {"numpy"} <= set(sys.stdlib_module_names) | {"__future__"}
+    } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+def test_imports_only_numpy_the_standard_library_and_the_data_module() -> None:
+    standard = set(sys.stdlib_module_names) | {"__future__"}
+    variant = {name.split(".")[0] for name in imported_modules(VARIANT_SOURCE)} - {"numpy"}
+    assert variant - standard == {"solutions"}
+    assert "solutions.data" in imported_modules(VARIANT_SOURCE)
+    data = {name.split(".")[0] for name in imported_modules(DATA_SOURCE)} - {"numpy"}
+    assert data <= standard
+
+
+def test_the_seed_is_the_reference_packages() -> None:
+    assert make_variant("") is solutions.SEED

@@ -11,13 +11,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.book.site_crawl import ROOT, PageReport, crawl, serve
+from tests.book.builds import Build, Edition
+from tests.book.site_crawl import ROOT, crawl, serve
 
 AXE_SCRIPT = ROOT / ".venv" / "test-tools" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -28,24 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@dataclass
-class Build:
-    """The output folder of a cold build, with its log and exit status."""
-
-    out: Path
-    returncode: int
-    log: str
-
-
-@dataclass
-class Edition:
-    """One served edition: its base URL and the report of every page."""
-
-    name: str
-    base_url: str
-    pages: dict[str, PageReport]
 
 
 RELEASED = ROOT / "assignments" / "release" / "hw4"

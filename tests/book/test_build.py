@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.book.conftest import Build
+from tests.book.builds import Build
 from tests.book.site_crawl import ROOT, toc_pages
 
 CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.|googleapis\.com|mathjax\.org")

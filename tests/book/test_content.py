@@ -10,7 +10,7 @@ import pytest
 
 import grader
 from tests.book import hand_computation as hand
-from tests.book.conftest import Edition
+from tests.book.builds import Edition
 from tests.book.site_crawl import toc_pages
 
 pytestmark = pytest.mark.slow

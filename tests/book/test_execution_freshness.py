@@ -41,6 +41,7 @@ def fake_app(cache: Path, digest: str) -> SimpleNamespace:
 def test_the_digest_covers_the_solutions_package(extension: ModuleType) -> None:
     names = {path.name for path in extension.watched_files(ROOT)}
     assert {"network.py", "training.py", "data.py"} <= names
+    assert {"worked.py", "figures.py", "glued.py", "rubric.py"} <= names
 
 
 def test_the_digest_changes_with_a_helper_module(extension: ModuleType, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.book.conftest import Edition
+from tests.book.builds import Edition
 from tests.book.site_crawl import broken_internal_links, toc_pages
 
 PAGES = toc_pages()

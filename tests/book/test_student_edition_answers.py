@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.book import hand_computation as hand
-from tests.book.conftest import Build
+from tests.book.builds import Build
 
 pytestmark = pytest.mark.slow
 

@@ -17,14 +17,7 @@ from hypothesis import strategies as st
 import solutions as s
 
 Answers = dict[str, Any]
-Variant = tuple[np.ndarray, np.ndarray, np.ndarray, float]
-
-SEED: Variant = (
-    np.asarray(s.SEED.X, dtype=float),
-    np.asarray(s.SEED.y, dtype=float),
-    np.asarray(s.SEED.theta, dtype=float),
-    float(s.SEED.eta),
-)
+SEED = s.SEED
 
 
 def finish(
@@ -207,7 +200,7 @@ def by_hand(X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: float) -> Answ
 
 
 @st.composite
-def variants(draw: st.DrawFn) -> Variant:
+def variants(draw: st.DrawFn) -> s.Dataset:
     """Small-integer X and θ, one-decimal y (never a whole number), one active and one
     inactive hidden unit (z > 0 and z < 0), w3 ≠ 0."""
     small = st.integers(min_value=-3, max_value=3)
@@ -226,4 +219,4 @@ def variants(draw: st.DrawFn) -> Variant:
     low, high = max(-3.0, 1 - a[active]), min(3.0, -1 - a[inactive])
     assume(low <= high)
     theta[2] = draw(st.integers(min_value=int(low), max_value=int(high)))
-    return X, y, theta, eta
+    return s.Dataset.build(X, y, theta, eta)

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 import solutions
 from grader import RUBRIC, grade
-from grader.variant import Variant, make_variant
+from grader.variant import make_variant
+from solutions import Dataset
 from tests.book import hand_computation as hand
 from tests.grader.students import per_sample_update
 
@@ -36,7 +37,7 @@ SEED_ANSWERS: dict[str, Any] = {
 }
 """The seed's answers, as the website's worked solutions give them."""
 
-Constant = Callable[[Variant], Any]
+Constant = Callable[[Dataset], Any]
 
 CONSTANTS: dict[str, dict[str, Constant]] = {
     "y_hat": {
@@ -109,12 +110,12 @@ PROFILES: dict[str, dict[str, str]] = {
 }
 
 
-def answers_for(choice: Mapping[str, str], variant: Variant) -> dict[str, Any]:
+def answers_for(choice: Mapping[str, str], variant: Dataset) -> dict[str, Any]:
     """The constant answers named in ``choice``, for ``variant``."""
     return {name: CONSTANTS[name][which](variant) for name, which in choice.items()}
 
 
-def happens_to_be_right(name: str, value: Any, variant: Variant) -> bool:
+def happens_to_be_right(name: str, value: Any, variant: Dataset) -> bool:
     """Whether a constant is, on this variant, the right answer (generously: 2 tolerances)."""
     if name == "loss_decreased":
         return False  # judged through loss and loss_new, which it compares
@@ -129,7 +130,7 @@ def happens_to_be_right(name: str, value: Any, variant: Variant) -> bool:
     return bool(np.all(gap <= 2 * tolerance))
 
 
-def excused(answers: Mapping[str, Any], variant: Variant) -> set[str]:
+def excused(answers: Mapping[str, Any], variant: Dataset) -> set[str]:
     """Questions where one of the submitted constants is right for this variant."""
     questions = set()
     for question in RUBRIC.questions:
@@ -139,7 +140,7 @@ def excused(answers: Mapping[str, Any], variant: Variant) -> set[str]:
     return questions
 
 
-def points_earned(answers: Mapping[str, Any], variant: Variant) -> dict[str, float]:
+def points_earned(answers: Mapping[str, Any], variant: Dataset) -> dict[str, float]:
     """Points per question that no excuse covers (all should be 0)."""
     report = grade(answers, variant.X, variant.y, variant.theta, variant.eta)
     skip = excused(answers, variant)

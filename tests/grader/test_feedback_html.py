@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
 from grader import grade, render_feedback_html
+from tests.grader.html_page import parse
 from tests.grader.students import MISTAKES, SEED, Answers, reference
 
 HOSTILE_ID = '<script>alert("x")</script>&"\''
-
-
-class Collector(HTMLParser):
-    """Tags, attributes and text of a page, with a check that every tag is closed."""
-
-    VOID = frozenset({"meta", "img", "br", "link", "input", "hr"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.open: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        self.attrs += attrs
-        if tag not in self.VOID:
-            self.open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.open.pop() == tag
-
-    def handle_data(self, data: str) -> None:
-        if self.open[-1:] != ["style"]:
-            self.text.append(data)
-
-
-def parse(page: str) -> Collector:
-    collector = Collector()
-    collector.feed(page)
-    collector.close()
-    assert collector.open == []
-    return collector
 
 
 def reference_number_texts(answers: Answers) -> set[str]:
@@ -94,3 +60,17 @@ def test_page_names_the_mistake_and_the_points() -> None:
     assert "z_instead_of_h" in visible
     assert f"{report.score:g} of 11" in visible
     assert "error carried forward" in visible
+
+
+def test_problems_with_the_submission_are_listed_and_escaped() -> None:
+    report = grade(reference(*SEED), *SEED)
+    message = 'Cell "<img src=x onerror=alert(1)>" was edited & restored.'
+    collector = parse(render_feedback_html(report, "a", [message]))
+    assert "img" not in collector.tags
+    visible = " ".join(collector.text)
+    assert "About your submission" in visible and message in visible
+
+
+def test_no_problem_section_without_problems() -> None:
+    page = render_feedback_html(grade(reference(*SEED), *SEED), "a")
+    assert "About your submission" not in " ".join(parse(page).text)

@@ -12,7 +12,8 @@ import solutions as s
 from grader import RUBRIC, grade
 from grader.report import QuantityResult
 from grader.rubric import Rubric
-from tests.grader.students import SEED, Answers, Variant, by_hand, reference, variants
+from solutions import Dataset
+from tests.grader.students import SEED, Answers, by_hand, reference, variants
 
 
 def test_the_seed_by_hand_gets_full_marks() -> None:
@@ -23,7 +24,7 @@ def test_the_seed_by_hand_gets_full_marks() -> None:
         "grad_per_sample": [[6.8, 3.4, 3.4, 10.2, 3.4], [0, 0, 0, 0, -3.8]],
         "grad": [3.4, 1.7, 1.7, 5.1, -0.2],
         "theta_new": [0.966, 0.983, -0.017, 0.949, 0.002],
-        "loss_new": s.loss([0.966, 0.983, -0.017, 0.949, 0.002], *SEED[:2]),
+        "loss_new": s.loss([0.966, 0.983, -0.017, 0.949, 0.002], SEED.X, SEED.y),
         "loss_decreased": True,
     }
     report = grade(answers, *SEED)
@@ -45,14 +46,14 @@ def test_max_points_follow_the_rubric() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(variant=variants())
-def test_reference_answers_score_full_marks(variant: Variant) -> None:
+def test_reference_answers_score_full_marks(variant: Dataset) -> None:
     report = grade(reference(*variant), *variant)
     assert report.score == report.max_score, report.to_dict()
 
 
 @settings(max_examples=60, deadline=None)
 @given(variant=variants())
-def test_answers_rounded_to_3_decimals_score_full_marks(variant: Variant) -> None:
+def test_answers_rounded_to_3_decimals_score_full_marks(variant: Dataset) -> None:
     report = grade(by_hand(*variant), *variant)
     assert report.score == report.max_score, report.to_dict()
 
@@ -112,7 +113,7 @@ def test_tolerances_come_from_the_rubric() -> None:
 # -- error carried forward -------------------------------------------------------------
 
 
-def chain_from_y_hat(y_hat: np.ndarray, variant: Variant) -> Answers:
+def chain_from_y_hat(y_hat: np.ndarray, variant: Dataset) -> Answers:
     """Everything after ŷ computed right from the given (wrong) ŷ, by the homework's rules."""
     X, y, theta, eta = variant
     z, h, _ = s.forward(theta, X)
@@ -134,7 +135,7 @@ def chain_from_y_hat(y_hat: np.ndarray, variant: Variant) -> Answers:
     }
 
 
-def expected_points(answers: Answers, variant: Variant, rubric: Rubric) -> dict[str, float]:
+def expected_points(answers: Answers, variant: Dataset, rubric: Rubric) -> dict[str, float]:
     """Per question: right components earn their share, carried-forward ones (1 − penalty)."""
     right = reference(*variant)
     points: dict[str, float] = {}
@@ -170,7 +171,7 @@ def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> 
 
 @settings(max_examples=30, deadline=None)
 @given(variant=variants())
-def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Variant) -> None:
+def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Dataset) -> None:
     y_hat = reference(*variant)["y_hat"] + np.array([0.0, 2.25])  # never 0, never y
     answers = chain_from_y_hat(y_hat, variant)
     report = grade(answers, *variant)
@@ -197,14 +198,14 @@ def test_a_slip_in_one_component_of_grad_keeps_the_rest_carried_forward() -> Non
 # -- attempts to game error carried forward ------------------------------------------
 
 
-def consistent_chain(y_hat: np.ndarray, variant: Variant) -> Answers:
+def consistent_chain(y_hat: np.ndarray, variant: Dataset) -> Answers:
     """A chain that follows correctly from an arbitrary ŷ: only a real ŷ deserves credit."""
     return chain_from_y_hat(np.asarray(y_hat, dtype=float), variant)
 
 
 TRIVIAL_Y_HAT = {
-    "y_hat equal to y": SEED[1],
-    "y_hat a hair from y": SEED[1] + np.array([0.004, -0.003]),
+    "y_hat equal to y": SEED.y,
+    "y_hat a hair from y": SEED.y + np.array([0.004, -0.003]),
     "y_hat all zeros": np.zeros(2),
     "y_hat huge": np.array([1e9, 1e9]),
 }
@@ -260,7 +261,7 @@ def test_reference_answers_on_the_assignment_variants(student_id: str) -> None:
 DECREASED = RUBRIC.quantity("loss_decreased")
 
 
-def decreased_part(answers: Answers, variant: Variant = SEED) -> QuantityResult:
+def decreased_part(answers: Answers, variant: Dataset = SEED) -> QuantityResult:
     """The loss_decreased part of q6."""
     part = grade(answers, *variant).questions["q6"].parts[1]
     assert part.name == "loss_decreased"

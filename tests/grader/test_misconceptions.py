@@ -11,15 +11,16 @@ from hypothesis import assume, given, settings
 import solutions as s
 from grader import RUBRIC, grade
 from grader.misconceptions import BY_TAG, MISCONCEPTIONS
-from tests.grader.students import MISTAKES, SEED, Variant, reference, variants
+from solutions import Dataset
+from tests.grader.students import MISTAKES, SEED, reference, variants
 
 QUESTION_ORDER = [q.key for q in RUBRIC.questions]
 
 
-def visible(tag: str, variant: Variant) -> bool:
+def visible(tag: str, variant: Dataset) -> bool:
     """Whether the mistake changes its first answer by well more than the tolerance."""
     builder, _, first = MISTAKES[tag]
-    X, y = variant[:2]
+    X, y = variant.X, variant.y
     student = np.asarray(builder(*variant)[first], dtype=float)
     right = np.asarray(reference(*variant)[first], dtype=float)
     quantity = RUBRIC.quantity(first)
@@ -35,7 +36,7 @@ def visible(tag: str, variant: Variant) -> bool:
     return True
 
 
-def check_recognised(tag: str, variant: Variant) -> None:
+def check_recognised(tag: str, variant: Dataset) -> None:
     builder, question, _ = MISTAKES[tag]
     report = grade(builder(*variant), *variant)
     assert report.tags == (tag,), {k: (q.tags, q.feedback) for k, q in report.questions.items()}
@@ -72,7 +73,7 @@ def test_recognised_on_the_seed(tag: str) -> None:
 @pytest.mark.parametrize("tag", list(MISTAKES))
 @settings(max_examples=25, deadline=None)
 @given(variant=variants())
-def test_recognised_on_random_variants(tag: str, variant: Variant) -> None:
+def test_recognised_on_random_variants(tag: str, variant: Dataset) -> None:
     assume(visible(tag, variant))
     check_recognised(tag, variant)
 

@@ -6,12 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 
 from grader.mutants import ORDER, Computation
-from tests.grader.students import SEED, Variant, reference, variants
+from solutions import Dataset
+from tests.grader.students import SEED, reference, variants
 
 
 @settings(max_examples=40, deadline=None)
 @given(variant=variants())
-def test_no_mutation_is_the_reference(variant: Variant) -> None:
+def test_no_mutation_is_the_reference(variant: Dataset) -> None:
     computation = Computation(*variant, given={})
     right = reference(*variant)
     for name in ORDER:
@@ -23,7 +24,7 @@ def test_given_values_replace_the_computed_ones() -> None:
     y_hat = right["y_hat"] + 1
     computation = Computation(*SEED, given={"y_hat": y_hat})
     loss = computation.value("loss", frozenset(), frozenset({"y_hat"}))
-    assert loss == np.mean((y_hat - SEED[1]) ** 2)
+    assert loss == np.mean((y_hat - SEED.y) ** 2)
     assert computation.value("loss", frozenset()) == right["loss"]
 
 

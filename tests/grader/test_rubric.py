@@ -19,6 +19,9 @@ def test_default_points() -> None:
         "q6": 2,
     }
     assert RUBRIC.max_score == 11
+    assert {q.key: q.points for q in RUBRIC.hand_graded} == {"q3": 5, "q7": 3}
+    assert [RUBRIC.points(f"q{n}") for n in range(1, 8)] == [2, 1, 5, 4, 2, 2, 3]
+    assert RUBRIC.total_points == 19
 
 
 def test_round_trip_through_json() -> None:

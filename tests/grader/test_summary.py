@@ -7,8 +7,8 @@ from pathlib import Path
 
 from grader import Report, grade, write_class_summary
 from grader.summary import misconception_counts
+from tests.grader.html_page import parse
 from tests.grader.students import MISTAKES, SEED, reference
-from tests.grader.test_feedback_html import parse
 
 
 def class_reports() -> dict[str, Report]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import solutions as s
+from tests.book import hand_computation as hand
 
 EXACT = s.as_exact(s.SEED)
 
@@ -24,10 +25,10 @@ LOSS_NEW_DECIMAL = F("2.855647324402")
 
 
 def test_seed_data_matches_the_homework() -> None:
-    np.testing.assert_array_equal(s.SEED.X, [[2, 1], [-3, 2]])
-    np.testing.assert_array_equal(s.SEED.y, [1.3, 1.9])
-    np.testing.assert_array_equal(s.SEED.theta, [1, 1, 0, 1, 0])
-    assert s.SEED.eta == 0.01
+    np.testing.assert_array_equal(s.SEED.X, hand.X)
+    np.testing.assert_array_equal(s.SEED.y, hand.Y)
+    np.testing.assert_array_equal(s.SEED.theta, hand.THETA)
+    assert s.SEED.eta == hand.ETA
     assert EXACT.eta == F(1, 100)
     assert list(EXACT.y) == [F(13, 10), F(19, 10)]
 

@@ -5,9 +5,7 @@ import pytest
 
 import solutions as s
 
-X = [[2, 1], [-3, 2]]
-Y = [1.3, 1.9]
-THETA = [1, 1, 0, 1, 0]
+X, Y, THETA = s.SEED.X.tolist(), s.SEED.y.tolist(), s.SEED.theta.tolist()
 
 
 @pytest.mark.parametrize("theta", [[1, 1, 0, 1], [1, 1, 0, 1, 0, 0], [[1, 1, 0, 1, 0]], 3.0])
@@ -58,3 +56,11 @@ def test_any_number_of_samples() -> None:
     X3 = [[2, 1], [-3, 2], [1, 1]]
     assert s.backprop(THETA, X3, [1.0, 2.0, 3.0]).grads.shape == (3, 5)
     assert s.gradient(THETA, [[2, 1]], [1.3]).shape == (5,)
+
+
+def test_a_checked_data_set_names_what_is_wrong() -> None:
+    assert s.checked(X, Y, THETA, 0.5) == s.Dataset.build(X, Y, THETA, 0.5)
+    with pytest.raises(ValueError, match="y must hold one target per sample"):
+        s.checked(X, Y[:1], THETA, 0.5)
+    with pytest.raises(ValueError, match="eta must be positive"):
+        s.checked(X, Y, THETA, 0)
