@@ -36,6 +36,20 @@ def visible(tag: str, variant: Dataset) -> bool:
     return True
 
 
+def trivially_zero_later(tag: str, variant: Dataset) -> bool:
+    """Whether a loss the mistake carries forward is zero within its tolerance.
+
+    A loss of zero is what a constant answer gives too, so the grader gives it no
+    credit even when it follows from the student's own numbers: such a variant cannot
+    show carried-forward credit (see test_a_carried_forward_zero_loss_earns_nothing).
+    """
+    answers = MISTAKES[tag][0](*variant)
+    return any(
+        name in answers and abs(float(answers[name])) <= RUBRIC.quantity(name).atol
+        for name in ("loss", "loss_new")
+    )
+
+
 def check_recognised(tag: str, variant: Dataset) -> None:
     builder, question, _ = MISTAKES[tag]
     report = grade(builder(*variant), *variant)
@@ -74,8 +88,24 @@ def test_recognised_on_the_seed(tag: str) -> None:
 @settings(max_examples=25, deadline=None)
 @given(variant=variants())
 def test_recognised_on_random_variants(tag: str, variant: Dataset) -> None:
-    assume(visible(tag, variant))
+    assume(visible(tag, variant) and not trivially_zero_later(tag, variant))
     check_recognised(tag, variant)
+
+
+def test_a_carried_forward_zero_loss_earns_nothing() -> None:
+    """θ′ updated with one sample's gradient, on a variant where 𝓛′ at that θ′ is zero: the
+    mistake is named in question 5, and question 6's zero loss earns no credit."""
+    variant = Dataset(
+        X=np.array([[0.0, 0.0], [2.0, 1.0]]),
+        y=np.array([-0.9, -0.9]),
+        theta=np.array([1.0, 0.0, -1.0, -2.0, -1.0]),
+        eta=0.02,
+    )
+    answers = MISTAKES["per_sample_update"][0](*variant)
+    assert abs(float(answers["loss_new"])) <= RUBRIC.quantity("loss_new").atol
+    report = grade(answers, *variant)
+    assert report.questions["q5"].tags == ("per_sample_update",)
+    assert report.questions["q6"].parts[0].points == 0
 
 
 def test_relu_derivative_one_at_zero_only() -> None:
