@@ -74,7 +74,7 @@ venv: $(STAMP)
 # hw4_variant.py beside it are written by prepare_source.py). The old release is removed
 # first, so nbgrader has nothing to overwrite.
 RELEASE_INPUTS := $(filter-out %/hw4.ipynb %/hw4_variant.py,$(wildcard assignments/source/hw4/*)) \
-  assignments/nbgrader_config.py assignments/prepare_source.py grader/variant.py \
+  assignments/nbgrader_config.py assignments/prepare_source.py solutions/variant.py \
   grader/rubric.py solutions/data.py
 
 $(RELEASE)/hw4.ipynb: $(STAMP) $(RELEASE_INPUTS)

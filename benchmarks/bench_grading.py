@@ -36,7 +36,7 @@ import numpy as np
 
 import solutions
 from grader.contract import ANSWER_CELLS
-from grader.variant import make_variant
+from solutions.variant import make_variant
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 COMPARED = 40

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
-from grader.variant import make_variant
+from solutions.variant import make_variant
 
 AUTOGRADED_FOLDER = "autograded"
 ASSIGNMENT = "hw4"

@@ -201,7 +201,7 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
         ("solutions/network.py", BOOK),
         ("grader/rubric.py", ALL),
         ("solutions/data.py", ALL),
-        ("grader/variant.py", ALL),
+        ("solutions/variant.py", ALL),
         ("assignments/source/hw4/hw4.md", ALL),
         ("assignments/source/hw4/hw4_selfcheck.py", ALL),
         ("assignments/nbgrader_config.py", ALL),

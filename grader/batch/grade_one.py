@@ -15,7 +15,7 @@ from grader.batch.problems import Problem
 from grader.batch.reference import Reference
 from grader.batch.submission import Submission
 from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
-from grader.variant import make_variant
+from solutions.variant import make_variant
 
 MAX_RETRIES = 2
 

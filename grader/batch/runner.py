@@ -23,7 +23,7 @@ from grader.batch.record import Record, completed_record
 from grader.batch.reference import load_reference
 from grader.batch.store import Written, mark_done, scores, write_files
 from grader.batch.submission import Submission, find_submissions
-from grader.variant import make_variant
+from solutions.variant import make_variant
 
 QUESTIONS = tuple(question.key for question in RUBRIC.questions)
 BATCH = 32

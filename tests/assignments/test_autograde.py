@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 
 import solutions
 from grader import RUBRIC
-from grader.variant import make_variant
+from solutions.variant import make_variant
 from tests.course import Course, run_nbgrader
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import pytest
 
 import solutions
 from grader import RUBRIC, Rubric
-from grader.variant import make_variant
+from solutions.variant import make_variant
 from tests.course import COURSE_SOURCE, REPOSITORY, prepare_source_module
 
 SOURCE = COURSE_SOURCE / "source" / "hw4" / "hw4.md"
@@ -102,7 +102,7 @@ def test_points_written_in_the_source_are_refused() -> None:
 def shipped_variant() -> str:
     return str(
         prepare_source.standalone_variant(
-            (REPOSITORY / "grader" / "variant.py").read_text(encoding="utf-8"),
+            (REPOSITORY / "solutions" / "variant.py").read_text(encoding="utf-8"),
             (REPOSITORY / "solutions" / "data.py").read_text(encoding="utf-8"),
         )
     )

@@ -17,7 +17,7 @@ import pytest
 
 import solutions
 from grader.contract import ANSWER_CELLS
-from grader.variant import make_variant
+from solutions.variant import make_variant
 from tests.course import REPOSITORY, Course, prepare_source_module
 
 pytestmark = pytest.mark.slow

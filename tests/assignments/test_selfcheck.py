@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import solutions
-from grader.variant import make_variant
+from solutions.variant import make_variant
 from tests.course import COURSE_SOURCE
 
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import solutions
-from grader.variant import make_variant
 from solutions import Dataset
+from solutions.variant import make_variant
 
 STUDENT_IDS = [
     "alice",
@@ -26,7 +26,7 @@ STUDENT_IDS = [
     "42",
     *(f"st{i:04d}" for i in range(300)),
 ]
-VARIANT_SOURCE = Path(__file__).resolve().parents[2] / "grader" / "variant.py"
+VARIANT_SOURCE = Path(__file__).resolve().parents[2] / "solutions" / "variant.py"
 DATA_SOURCE = Path(__file__).resolve().parents[2] / "solutions" / "data.py"
 
 
@@ -96,7 +96,7 @@ def test_students_get_different_numbers(variants: dict[str, Dataset]) -> None:
 
 def test_same_id_same_numbers_in_another_process(variants: dict[str, Dataset]) -> None:
     code = (
-        "from grader.variant import make_variant; "
+        "from solutions.variant import make_variant; "
         "v = make_variant('alice'); print(v.X.tolist(), v.y.tolist(), v.theta.tolist(), v.eta)"
     )
     result = subprocess.run(

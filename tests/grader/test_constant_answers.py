@@ -1,6 +1,6 @@
 """Answers that are the same for every student earn nothing, on any variant.
 
-Each variant comes from :mod:`grader.variant` (many student IDs); the constant
+Each variant comes from :mod:`solutions.variant` (many student IDs); the constant
 answers are all zeros, ŷ = y, θ′ = θ, a constant True or False, and the
 homework's original numbers (worked out in ``tests.book.hand_computation``, not
 by the grader) submitted under another ID, alone and in combinations. A
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 import solutions
 from grader import RUBRIC, grade
-from grader.variant import make_variant
 from solutions import Dataset
+from solutions.variant import make_variant
 from tests.book import hand_computation as hand
 from tests.grader.students import per_sample_update
 

@@ -248,7 +248,7 @@ def test_theta_unchanged_after_a_wrong_gradient_earns_nothing() -> None:
 
 @pytest.mark.parametrize("student_id", ["", "alice", "bob", "s123456", "Ødegård"])
 def test_reference_answers_on_the_assignment_variants(student_id: str) -> None:
-    from grader.variant import make_variant
+    from solutions.variant import make_variant
 
     v = make_variant(student_id)
     variant = (np.asarray(v.X), np.asarray(v.y), np.asarray(v.theta), float(v.eta))

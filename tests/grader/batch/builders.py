@@ -13,7 +13,7 @@ import numpy as np
 
 import solutions
 from grader.contract import ANSWER_CELLS
-from grader.variant import make_variant
+from solutions.variant import make_variant
 
 Notebook = dict[str, Any]
 

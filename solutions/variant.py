@@ -12,7 +12,9 @@ data sets from it until one keeps the homework's lesson:
 An empty ID gives the homework's own numbers, ``solutions.data.SEED``. This file
 imports only numpy, the standard library and ``solutions.data`` (which stands
 alone), and runs on Python 3.8+: ``make release`` ships it beside the student
-notebook as ``hw4_variant.py``, with ``solutions.data`` copied in its place.
+notebook as ``hw4_variant.py``, with ``solutions.data`` copied in its place. For
+that reason its small forward pass and gradient repeat :mod:`solutions.network`'s
+instead of importing them.
 """
 
 from __future__ import annotations
