@@ -75,7 +75,7 @@ venv: $(STAMP)
 # first, so nbgrader has nothing to overwrite.
 RELEASE_INPUTS := $(filter-out %/hw4.ipynb %/hw4_variant.py,$(wildcard assignments/source/hw4/*)) \
   assignments/nbgrader_config.py assignments/prepare_source.py solutions/variant.py \
-  grader/rubric.py solutions/data.py
+  grader/judgment/rubric.py solutions/data.py
 
 $(RELEASE)/hw4.ipynb: $(STAMP) $(RELEASE_INPUTS)
 	@echo "releasing hw4 into $(RELEASE)/"
@@ -92,7 +92,7 @@ release: $(RELEASE)/hw4.ipynb
 # link (Sphinx and the execution cache then decide what to re-read and re-execute).
 BOOK_INPUTS := _config.yml _toc.yml \
   $(shell find book solutions -type f -not -path '*/__pycache__/*' -not -name '*.pyc') \
-  $(wildcard grader/*.py) assignments/source/hw4/hw4.md $(RELEASE)/hw4.ipynb
+  $(wildcard grader/*.py grader/judgment/*.py) assignments/source/hw4/hw4.md $(RELEASE)/hw4.ipynb
 
 $(SITE): $(STAMP) $(BOOK_INPUTS)
 	@$(PY) book/tools/build_editions.py --out _build --quiet

@@ -8,7 +8,7 @@ generated files (gitignored). ``make release`` runs it, then
 
 Two things are written in one place only and filled in here:
 
-- the points of every question come from ``grader/rubric.py``: each graded cell's
+- the points of every question come from ``grader/judgment/rubric.py``: each graded cell's
   nbgrader ``points``, the question's heading (``## Question 4`` becomes
   ``## Question 4 (4 points)``) and a hand-graded rubric's title (``**Rubric.**``);
 - the homework's numbers and the ``Dataset`` that holds them come from
@@ -30,7 +30,7 @@ from typing import Any
 import jupytext
 import nbformat
 
-from grader.rubric import RUBRIC, Rubric
+from grader.judgment.rubric import RUBRIC, Rubric
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
@@ -63,7 +63,7 @@ def set_points(notebook: Any, rubric: Rubric = RUBRIC) -> Any:
     """Write the rubric's points into the graded cells, the headings and the rubric titles.
 
     A graded cell or a heading that states points of its own is refused: the
-    points are written in ``grader/rubric.py`` only.
+    points are written in ``grader/judgment/rubric.py`` only.
     """
     by_hand = {question.key for question in rubric.hand_graded}
     for cell in notebook.cells:

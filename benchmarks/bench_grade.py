@@ -15,7 +15,7 @@ import numpy as np
 
 import solutions as s
 from grader import grade
-from grader.examples.generate import EXAMPLES
+from grader.judgment.examples.generate import EXAMPLES
 
 
 def per_call_ms(answers: dict[str, Any], variant: Any, repeats: int = 200) -> float:

@@ -35,7 +35,7 @@ import nbformat
 import numpy as np
 
 import solutions
-from grader.contract import ANSWER_CELLS
+from grader.judgment.rubric import ANSWER_CELLS
 from solutions.variant import make_variant
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jupytext
 
-from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
+from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.sandbox import SandboxResult, run_cells
 
 ROOT = Path(__file__).resolve().parents[1]

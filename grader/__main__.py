@@ -12,7 +12,7 @@ import sys
 
 COMMANDS = {
     "grade": ("grader.cli_grade", "grade every submission of an assignment in a sandbox"),
-    "report": ("grader.cli_report", "feedback pages and a class summary from answer files"),
+    "report": ("grader.judgment.cli", "feedback pages and a class summary from answer files"),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
+from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
 from solutions.variant import make_variant
 
 AUTOGRADED_FOLDER = "autograded"

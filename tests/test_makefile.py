@@ -199,7 +199,7 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
         ("_config.yml", BOOK),
         ("_toc.yml", BOOK),
         ("solutions/network.py", BOOK),
-        ("grader/rubric.py", ALL),
+        ("grader/judgment/rubric.py", ALL),
         ("solutions/data.py", ALL),
         ("solutions/variant.py", ALL),
         ("assignments/source/hw4/hw4.md", ALL),

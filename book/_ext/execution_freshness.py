@@ -28,7 +28,7 @@ LOGGER = logging.getLogger(__name__)
 STAMP_NAME = "code-digest.txt"
 WATCHED_PACKAGES = ("solutions",)
 # the students' page reads the points and the carried-error share from the grader's rubric
-WATCHED_FILES = ("grader/rubric.py",)
+WATCHED_FILES = ("grader/judgment/rubric.py",)
 
 
 def watched_files(srcdir: Path) -> list[Path]:

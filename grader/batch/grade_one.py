@@ -14,7 +14,7 @@ from grader.batch.notebook_read import read_submission
 from grader.batch.problems import Problem
 from grader.batch.reference import Reference
 from grader.batch.submission import Submission
-from grader.contract import ANSWER_NAMES, STUDENT_ID_NAME
+from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
 from solutions.variant import make_variant
 
 MAX_RETRIES = 2

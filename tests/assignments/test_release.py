@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import solutions
-from grader.contract import ANSWER_CELLS
+from grader.judgment.rubric import ANSWER_CELLS
 from solutions.variant import make_variant
 from tests.course import REPOSITORY, Course, prepare_source_module
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import solutions
-from grader.contract import ANSWER_CELLS
+from grader.judgment.rubric import ANSWER_CELLS
 from solutions.variant import make_variant
 
 Notebook = dict[str, Any]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 
-from grader.mutants import ORDER, Computation
+from grader.judgment.mutants import ORDER, Computation
 from solutions import Dataset
-from tests.grader.students import SEED, reference, variants
+from tests.grader.judgment.students import SEED, reference, variants
 
 
 @settings(max_examples=40, deadline=None)

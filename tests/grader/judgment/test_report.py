@@ -7,7 +7,7 @@ import json
 import pytest
 
 from grader import Report, grade
-from tests.grader.students import MISTAKES, SEED, reference
+from tests.grader.judgment.students import MISTAKES, SEED, reference
 
 
 @pytest.mark.parametrize("tag", ["none", *MISTAKES])

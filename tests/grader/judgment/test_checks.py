@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import all_close, close, trivial_reason
-from tests.grader.students import SEED, reference
+from grader.judgment.checks import all_close, close, trivial_reason
+from tests.grader.judgment.students import SEED, reference
 
 _, Y, THETA, _ = SEED
 

@@ -1,7 +1,7 @@
 """The misconceptions the grader recognises: a tag, a title and one feedback sentence each.
 
 Each misconception is carried out by one or more *mutations* (flags of
-:mod:`grader.mutants`): the reference computation with that one mistake made.
+:mod:`grader.judgment.mutants`): the reference computation with that one mistake made.
 The sentences explain the mistake and never give a number.
 """
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.feedback_html import render_feedback_html
-from grader.grading import grade
-from grader.report import Report
-from grader.summary import write_class_summary
+from grader.judgment.grading import grade
+from grader.judgment.pages import render_feedback_html
+from grader.judgment.report import Report
+from grader.judgment.summary import write_class_summary
 
 VARIANT_KEYS = ("X", "y", "theta", "eta")
 

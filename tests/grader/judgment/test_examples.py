@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from grader import grade
-from grader.examples.generate import example_files
+from grader.judgment.examples.generate import example_files
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "grader" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "grader" / "judgment" / "examples"
 FILES = sorted(EXAMPLES.glob("*.json"))
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from grader import RUBRIC, Rubric, grade
-from tests.grader.students import MISTAKES, SEED
+from tests.grader.judgment.students import MISTAKES, SEED
 
 
 def test_default_points() -> None:

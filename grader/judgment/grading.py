@@ -2,9 +2,9 @@
 
 For each answer variable, in the order they are computed:
 
-1. Read the value (:mod:`grader.values`); a bad value gets a message and no points.
+1. Read the value (:mod:`grader.judgment.values`); a bad value gets a message and no points.
 2. Compare with the reference from :mod:`solutions`, component by component.
-3. Otherwise look for a computation that explains the value (:mod:`grader.mutants`):
+3. Otherwise look for a computation that explains the value (:mod:`grader.judgment.mutants`):
    the reference steps from the student's own earlier answers, or from a mistake
    already found (error carried forward: credit minus the rubric's penalty), or
    with a new misconception (tagged, explained, no credit for what it changed).
@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 
 import solutions
-from grader.checks import all_close, close, trivial_reason
-from grader.misconceptions import BY_TAG, MISCONCEPTIONS, TAG_OF_MUTATION, sentence
-from grader.mutants import LOCAL_MUTATIONS, ORDER, Computation, Mutations
-from grader.report import QuantityResult, QuestionResult, Report
-from grader.rubric import RUBRIC, Quantity, Rubric
-from grader.values import Reading, read_bool, read_numbers
+from grader.judgment.checks import all_close, close, trivial_reason
+from grader.judgment.misconceptions import BY_TAG, MISCONCEPTIONS, TAG_OF_MUTATION, sentence
+from grader.judgment.mutants import LOCAL_MUTATIONS, ORDER, Computation, Mutations
+from grader.judgment.report import QuantityResult, QuestionResult, Report
+from grader.judgment.rubric import RUBRIC, Quantity, Rubric
+from grader.judgment.values import Reading, read_bool, read_numbers
 from solutions.arrays import Array
 
 MAX_EXPLANATIONS = 4

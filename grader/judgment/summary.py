@@ -2,7 +2,7 @@
 
 ``write_class_summary`` writes ``summary.html`` with two matplotlib plots beside it
 as SVG files (each with alt text that states what it shows), and tables with the
-same numbers. Its HTML is ``templates/summary.html.j2``.
+same numbers. Its HTML is ``templates/summary.html.j2`` (see :mod:`.pages`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from pathlib import Path
 from statistics import mean, median
 from typing import Any
 
-from grader.feedback_html import MISCONCEPTION_TITLES, STATUS_WORDS
-from grader.misconceptions import MISCONCEPTIONS
-from grader.pages import render
-from grader.report import Report
+from grader.judgment.misconceptions import MISCONCEPTIONS
+from grader.judgment.pages import MISCONCEPTION_TITLES, STATUS_WORDS, render
+from grader.judgment.report import Report
 
 SCORE_PLOT = "score_distribution.svg"
 MISCONCEPTION_PLOT = "misconceptions.svg"

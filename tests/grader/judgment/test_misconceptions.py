@@ -10,9 +10,9 @@ from hypothesis import assume, given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
-from grader.misconceptions import BY_TAG, MISCONCEPTIONS
+from grader.judgment.misconceptions import BY_TAG, MISCONCEPTIONS
 from solutions import Dataset
-from tests.grader.students import MISTAKES, SEED, reference, variants
+from tests.grader.judgment.students import MISTAKES, SEED, reference, variants
 
 QUESTION_ORDER = [q.key for q in RUBRIC.questions]
 

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
-from grader.report import QuantityResult
-from grader.rubric import Rubric
+from grader.judgment.report import QuantityResult
+from grader.judgment.rubric import Rubric
 from solutions import Dataset
-from tests.grader.students import SEED, Answers, by_hand, reference, variants
+from tests.grader.judgment.students import SEED, Answers, by_hand, reference, variants
 
 
 def test_the_seed_by_hand_gets_full_marks() -> None:

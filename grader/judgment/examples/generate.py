@@ -1,4 +1,4 @@
-"""Write the example answer sets: ``python -m grader.examples.generate [DIR]``.
+"""Write the example answer sets: ``python -m grader.judgment.examples.generate [DIR]``.
 
 Each file holds a student ID, the student's variant, their answers (computed with
 :mod:`solutions`, with the mistake the example is about) and ``claims``: what

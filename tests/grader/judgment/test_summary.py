@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from grader import Report, grade, write_class_summary
-from grader.summary import misconception_counts
-from tests.grader.html_page import parse
-from tests.grader.students import MISTAKES, SEED, reference
+from grader.judgment.summary import misconception_counts
+from tests.grader.judgment.html_page import parse
+from tests.grader.judgment.students import MISTAKES, SEED, reference
 
 
 def class_reports() -> dict[str, Report]:

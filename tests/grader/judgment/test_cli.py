@@ -11,8 +11,8 @@ import pytest
 
 from grader import Report, grade
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "grader" / "examples").glob("*.json"))
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = sorted((ROOT / "grader" / "judgment" / "examples").glob("*.json"))
 
 
 def report_command(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,6 @@
 """Test students: answer sets computed with :mod:`solutions` and one deliberate mistake each.
 
-These are written independently of the grader's own mutants (``grader.mutants``):
+These are written independently of the grader's own mutants (``grader.judgment.mutants``):
 each builder follows the homework's equations by hand with numpy and the
 reference package, and carries its mistake consistently to every later answer.
 """

@@ -1,7 +1,7 @@
 """The homework's computation with mistakes switched on, and with a student's own values given.
 
 A *mutation* is one flag that changes one step of the computation the way a
-misconception does (see :mod:`grader.misconceptions`). A :class:`Computation`
+misconception does (see :mod:`grader.judgment.misconceptions`). A :class:`Computation`
 evaluates any answer variable under a set of mutations, optionally starting from
 values the student gave for earlier variables (error carried forward). The steps
 are the reference's (:mod:`solutions`) with small changes.
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.contract import ANSWER_NAMES
+from grader.judgment.rubric import ANSWER_NAMES
 from solutions import relu, relu_left_derivative
 from solutions.arrays import Array
 

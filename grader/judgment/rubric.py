@@ -1,4 +1,8 @@
-"""The rubric: points, tolerances and the error-carried-forward penalty, in one place.
+"""The rubric: the answers, their points and tolerances and the error-carried-forward penalty.
+
+The notebook and the grader agree on the answer variables (:data:`ANSWER_NAMES`),
+the answer cells that set them (:data:`ANSWER_CELLS`) and the variable that holds
+the student's ID (:data:`STUDENT_ID_NAME`); they are named here once.
 
 The points of the questions graded by hand (3 and 7) are here too:
 ``assignments/prepare_source.py`` writes every question's points into the
@@ -17,6 +21,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+ANSWER_NAMES = (
+    "y_hat",
+    "loss",
+    "grad_per_sample",
+    "grad",
+    "theta_new",
+    "loss_new",
+    "loss_decreased",
+)
+"""The answer variables, in the order the homework computes them (each from the ones before)."""
+
+ANSWER_CELLS = {
+    "answer_q1": ("y_hat",),
+    "answer_q2": ("loss",),
+    "answer_q4": ("grad_per_sample", "grad"),
+    "answer_q5": ("theta_new",),
+    "answer_q6": ("loss_new", "loss_decreased"),
+}
+"""The notebook's answer cells (nbgrader grade_id) and the variables each one sets."""
+
+STUDENT_ID_NAME = "STUDENT_ID"
+"""The variable where the student types the ID whose numbers they worked on."""
 
 
 @dataclass(frozen=True)

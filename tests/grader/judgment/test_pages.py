@@ -1,17 +1,47 @@
-"""The feedback page: readable, escaped, self-contained, and free of the variant's answers."""
+"""The pages: every template loads, escapes what it is given and ships with the package; the
+feedback page is readable, escaped, self-contained, and free of the variant's answers."""
 
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
 
 from grader import grade, render_feedback_html
-from tests.grader.html_page import parse
-from tests.grader.students import MISTAKES, SEED, Answers, reference
+from grader.judgment.pages import environment, points
+from tests.grader.judgment.html_page import parse
+from tests.grader.judgment.students import MISTAKES, SEED, Answers, reference
 
+REPOSITORY = Path(__file__).resolve().parents[3]
+TEMPLATES = REPOSITORY / "grader" / "judgment" / "templates"
 HOSTILE_ID = '<script>alert("x")</script>&"\''
+
+
+def test_every_template_is_covered_by_the_package_data() -> None:
+    pyproject = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["grader"]
+    files = [path for path in TEMPLATES.rglob("*") if path.is_file()]
+    assert files
+    for path in files:
+        relative = PurePosixPath(path.relative_to(REPOSITORY / "grader").as_posix())
+        assert any(relative.match(pattern.removeprefix("**/")) for pattern in patterns), relative
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.html.j2")))
+def test_every_page_template_compiles(name: str) -> None:
+    assert environment().get_template(name).name == name
+
+
+def test_values_are_escaped_by_default() -> None:
+    template = environment().from_string("<p>{{ text }}</p>")
+    assert template.render(text="<b>&\"'") == "<p>&lt;b&gt;&amp;&#34;&#39;</p>"
+
+
+def test_points_are_written_briefly() -> None:
+    assert [points(2.0), points(1.75), points(0.5)] == ["2", "1.75", "0.5"]
 
 
 def reference_number_texts(answers: Answers) -> set[str]:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader import grade
-from tests.grader.students import SEED, reference
+from tests.grader.judgment.students import SEED, reference
 
 RIGHT = reference(*SEED)
 QUESTION_OF = {

@@ -24,7 +24,7 @@ from grader import RUBRIC, grade
 from solutions import Dataset
 from solutions.variant import make_variant
 from tests.book import hand_computation as hand
-from tests.grader.students import per_sample_update
+from tests.grader.judgment.students import per_sample_update
 
 STUDENT_IDS = [f"s{n:05d}" for n in range(120)]
 SEED_ANSWERS: dict[str, Any] = {
