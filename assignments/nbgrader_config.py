@@ -5,7 +5,7 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
-from grader.nbgrader_feedback import HideHiddenTests
+from grader.course.nbgrader_feedback import HideHiddenTests
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 

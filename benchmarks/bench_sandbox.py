@@ -11,6 +11,7 @@ wall-clock seconds per submission. Run::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import sys
@@ -47,6 +48,18 @@ def notebook_cells() -> list[str]:
     ]
 
 
+def shipped_variant() -> str:
+    """``hw4_variant.py`` as ``make release`` ships it: with ``solutions/data.py`` copied in."""
+    path = ROOT / "assignments" / "prepare_source.py"
+    spec = importlib.util.spec_from_file_location("prepare_source", path)
+    assert spec is not None and spec.loader is not None
+    prepare_source = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prepare_source)
+    variant = (ROOT / "solutions" / "variant.py").read_text(encoding="utf-8")
+    data = (ROOT / "solutions" / "data.py").read_text(encoding="utf-8")
+    return str(prepare_source.standalone_variant(variant, data))
+
+
 def without_plots(cells: list[str]) -> list[str]:
     """The same answers without matplotlib: the floor of a Python start plus numpy."""
     return ["import numpy as np"] + [cell for cell in cells if "plt" not in cell]
@@ -81,7 +94,7 @@ def main() -> int:
         "--jobs", type=int, default=2, help="parallel runs in the batch measurement"
     )
     args = parser.parse_args()
-    files = {"hw4_variant.py": (ROOT / "grader" / "variant.py").read_text(encoding="utf-8")}
+    files = {"hw4_variant.py": shipped_variant()}
     full = notebook_cells()
     notebooks = {"typical (with plots)": full, "numpy only (no pyplot)": without_plots(full)}
     print(f"{args.runs} runs each; seconds of wall-clock time per submission")

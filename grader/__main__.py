@@ -11,7 +11,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "grade": ("grader.cli_grade", "grade every submission of an assignment in a sandbox"),
+    "grade": ("grader.course.cli", "grade every submission of an assignment in a sandbox"),
     "report": ("grader.judgment.cli", "feedback pages and a class summary from answer files"),
 }
 

@@ -78,10 +78,11 @@ def round_trip(
         course.submit(student)
     course.submit(BLANK, solved=False)
     shadow = course.submit(WRONG, answers=wrong_answers(course)) / "grader"
-    shadow.mkdir()  # a grader of Erin's own, which must not be the one that grades her
+    (shadow / "course").mkdir(parents=True)  # a grader of Erin's own, which must not grade her
     (shadow / "__init__.py").write_text("")
+    (shadow / "course" / "__init__.py").write_text("")
     fake = "def grade_question(question, namespace):\n    return 1.0\n"
-    (shadow / "nbgrader_tests.py").write_text(fake)
+    (shadow / "course" / "nbgrader_tests.py").write_text(fake)
     course.submit(COPYCAT, notebook_student_id="")
     exchange_root = tmp_path_factory.mktemp("exchange") / "course"
     shutil.copytree(released_course.root, exchange_root)

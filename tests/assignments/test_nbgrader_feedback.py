@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from grader.nbgrader_feedback import HideHiddenTests
+from grader.course.nbgrader_feedback import HideHiddenTests
 
 TEST_SOURCE = """assert np.shape(y_hat) == (2,)
 ### BEGIN HIDDEN TESTS

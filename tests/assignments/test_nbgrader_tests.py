@@ -11,7 +11,7 @@ import pytest
 import grader
 import solutions
 from grader import RUBRIC
-from grader.nbgrader_tests import folder_student_id, grade_question, student_id_that_counts
+from grader.course.nbgrader_tests import folder_student_id, grade_question, student_id_that_counts
 from solutions.variant import make_variant
 
 QUESTIONS = ("q1", "q2", "q4", "q5", "q6")

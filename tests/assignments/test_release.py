@@ -91,7 +91,7 @@ def printed_forms(value: float) -> set[str]:
 def test_release_has_the_notebook_and_its_helpers(released_course: Course) -> None:
     release = released_course.path("release")
     shipped = prepare_source_module().standalone_variant(
-        (REPOSITORY / "grader" / "variant.py").read_text(encoding="utf-8"),
+        (REPOSITORY / "solutions" / "variant.py").read_text(encoding="utf-8"),
         (REPOSITORY / "solutions" / "data.py").read_text(encoding="utf-8"),
     )
     assert (release / "hw4_variant.py").read_text(encoding="utf-8") == shipped

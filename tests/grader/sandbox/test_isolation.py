@@ -64,7 +64,7 @@ def test_the_course_directory_and_other_files_are_not_visible(
     paths = [
         REPOSITORY,
         REPOSITORY / "solutions" / "network.py",
-        REPOSITORY / "grader" / "rubric.py",
+        REPOSITORY / "grader" / "judgment" / "rubric.py",
         course,
         course / "gradebook.db",
         Path("/work"),

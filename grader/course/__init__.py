@@ -1,0 +1,134 @@
+"""The course workflow: an nbgrader course's submissions in, grades and feedback out.
+
+It uses the two other layers, :mod:`grader.judgment` and :mod:`grader.sandbox`, and
+nbgrader's own API for what nbgrader already does (its configuration, its directory
+layout, its gradebook, its zip collection). One student's path::
+
+    submitted/<student>/hw4/hw4.ipynb
+      batch.py       finds it, skips it if this exact submission is graded, reads its bytes
+      grade_one.py   grade_notebook(bytes, student) -> Graded: read, aligned with the
+                     release, run by grader.sandbox, judged by grader.judgment
+      writer.py      autograded/, reports/hw4/<student>/, the gradebook; then grades.csv
+
+``cli.py`` is ``python -m grader grade``, ``zip_collect.py`` its ``--zip``;
+``nbgrader_tests.py`` and ``nbgrader_feedback.py`` are called by nbgrader itself (the
+notebook's hidden tests, the feedback preprocessor).
+
+:class:`Course` says where everything is. nbgrader is imported only when a course is
+opened: the hidden tests import this package inside every autograded notebook.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# nbformat (and so nbgrader) imports jsonschema, whose optional checker of the "iri"
+# string format compiles its grammars at import time: a second or more of every run.
+# Notebook validation never uses that format, so grading keeps the checker unloaded.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+CONFIG_NAME = "nbgrader_config.py"
+STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+"""The student IDs graded: safe as a folder name, a file name and a page's title."""
+
+
+class CourseError(Exception):
+    """The course directory lacks what grading needs (the message says what)."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """One assignment of an nbgrader course: nbgrader's folders, as the course's
+    ``nbgrader_config.py`` (read through traitlets) lays them out, and the grader's own
+    outputs (``grades.csv``, ``reports/<assignment>/``) in its root."""
+
+    root: Path
+    assignment: str
+    directories: Any
+    """nbgrader's :class:`~nbgrader.coursedir.CourseDirectory`, configured for this course."""
+
+    @classmethod
+    def open(cls, root: Path, assignment: str) -> Course:
+        """The course at ``root``, with its configuration (nbgrader's defaults without one)."""
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
+        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+        root = root.resolve()
+        try:
+            config = PyFileConfigLoader(CONFIG_NAME, path=str(root)).load_config()
+        except ConfigFileNotFound:
+            config = Config()
+        except Exception as error:  # the instructor's own Python failed
+            raise CourseError(f"cannot read {root / CONFIG_NAME}: {error}") from error
+        directories = CourseDirectory(config=config, root=str(root), assignment_id=assignment)
+        return cls(root, assignment, directories)
+
+    def _folder(self, step: str, student: str) -> Path:
+        directory = getattr(self.directories, f"{step}_directory")
+        return Path(self.directories.format_path(directory, student, self.assignment))
+
+    def submitted(self, student: str) -> Path:
+        """``submitted/<student>/<assignment>/``: what the student handed in."""
+        return self._folder("submitted", student)
+
+    @property
+    def release(self) -> Path:
+        """``release/<assignment>/``: the student version, as released."""
+        return self._folder("release", ".")
+
+    def autograded(self, student: str) -> Path:
+        """Where nbgrader (formgrader, ``generate_feedback``) expects the executed notebook."""
+        return self._folder("autograded", student)
+
+    @property
+    def gradebook_url(self) -> str:
+        """nbgrader's gradebook database."""
+        return str(self.directories.db_url)
+
+    @property
+    def course_id(self) -> str:
+        """The course id nbgrader opens the gradebook with."""
+        return str(self.directories.course_id)
+
+    @property
+    def grades_csv(self) -> Path:
+        """The class's grade table."""
+        return self.root / "grades.csv"
+
+    @property
+    def reports(self) -> Path:
+        """Per-student reports and the class summary."""
+        return self.root / "reports" / self.assignment
+
+    def student_reports(self, student: str) -> Path:
+        """A student's feedback page, ``results.json`` and grading record."""
+        return self.reports / student
+
+    @property
+    def summary(self) -> Path:
+        """The class summary's folder."""
+        return self.reports / "class-summary"
+
+    def submitters(self) -> tuple[list[str], list[str]]:
+        """The students with a submission folder, sorted, and the folder names refused
+        (not a safe student ID); found as ``NbGraderAPI.get_submitted_students`` does."""
+        directory = self.directories.submitted_directory
+        pattern = self.directories.format_path(
+            directory, "(?P<student_id>.*)", re.escape(self.assignment), escape=True
+        )
+        found = sorted(
+            match.group("student_id")
+            for path in glob.glob(self.directories.format_path(directory, "*", self.assignment))
+            if os.path.isdir(path) and (match := re.fullmatch(pattern, path)) is not None
+        )
+        return (
+            [name for name in found if STUDENT_ID_PATTERN.match(name)],
+            [name for name in found if not STUDENT_ID_PATTERN.match(name)],
+        )

@@ -1,0 +1,149 @@
+"""``python -m grader grade hw4``: grade every submission in a sandbox, nbgrader-compatible."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from grader.course import Course, CourseError
+from grader.course.batch import ClassResult, grade_class
+from grader.sandbox import Limits, SandboxPool, SandboxUnavailable, check_sandbox
+
+MIB = 1024 * 1024
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grade`` command's options."""
+    parser.add_argument("assignment", help="assignment name, e.g. hw4")
+    parser.add_argument(
+        "--course", type=Path, default=Path.cwd(), help="nbgrader course root (default: here)"
+    )
+    parser.add_argument(
+        "--zip",
+        type=Path,
+        help="an LMS zip of submissions: collected into submitted/ first, by nbgrader's "
+        "zip_collect",
+    )
+    parser.add_argument(
+        "--zip-regex",
+        help="regular expression with a student_id group (and optionally file_id and "
+        "timestamp) that nbgrader matches against each extracted file's path (default: the "
+        "course's FileNameCollectorPlugin.named_regexp, else <student>/... or "
+        "<student>_....ipynb inside the zip)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="parallel sandboxes (default: all cores)",
+    )
+    parser.add_argument("--force", action="store_true", help="regrade students already graded")
+    parser.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run student code WITHOUT isolation where bubblewrap is missing (trusted code only)",
+    )
+    parser.add_argument("--cell-timeout", type=float, help="seconds one cell may take")
+    parser.add_argument("--notebook-timeout", type=float, help="seconds one notebook may take")
+    parser.add_argument("--memory-mb", type=int, help="memory one submission may use (MiB)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the class; 0 when every student's results were saved."""
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
+    # the sandboxes warm up while the course's configuration (and nbgrader) is loaded
+    with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
+        try:
+            course = Course.open(Path(args.course), args.assignment)
+            if not args.unsafe_no_sandbox:
+                reason = sandbox_missing_reason(pool)
+                if reason is not None:
+                    print(f"error: refusing to grade: {reason}", file=sys.stderr)
+                    return 2
+            if args.zip is not None:
+                _collect(course, args.zip, args.zip_regex)
+            result = grade_class(course, pool.run_cells, args.jobs, force=args.force)
+        except CourseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(
+                "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
+                file=sys.stderr,
+            )
+            return 130
+    _print_summary(result, course)
+    return 1 if result.unsaved else 0
+
+
+def make_limits(
+    cell_seconds: float | None = None,
+    notebook_seconds: float | None = None,
+    memory_mib: int | None = None,
+) -> Limits:
+    """The sandbox's default limits, with the command line's overrides."""
+    limits = Limits()
+    if cell_seconds is not None:
+        limits = replace(limits, cell_seconds=cell_seconds)
+    if notebook_seconds is not None:
+        limits = replace(limits, notebook_seconds=notebook_seconds)
+    if memory_mib is not None:
+        limits = replace(limits, memory_bytes=memory_mib * MIB)
+    return limits
+
+
+def sandbox_missing_reason(pool: SandboxPool | None = None) -> str | None:
+    """Why student code cannot be isolated here, or None if the sandbox works.
+
+    With ``pool``, the trial job runs on one of its workers (which the batch needs anyway).
+    """
+    try:
+        check_sandbox(pool)
+    except SandboxUnavailable as error:
+        return (
+            f"{error}\n(On the command line, --unsafe-no-sandbox grades without isolation: "
+            "student code then runs with your own rights. Use it only for code you trust.)"
+        )
+    return None
+
+
+def _collect(course: Course, archive: Path, named_regexp: str | None) -> None:
+    """The zip's submissions into ``submitted/``, saying what was collected and skipped."""
+    from grader.course.zip_collect import collect_zip
+
+    collected = collect_zip(course, archive, f"{course.assignment}.ipynb", named_regexp)
+    print(f"collected {len(collected.students)} submission(s) from {archive}", file=sys.stderr)
+    for line in collected.warnings:
+        print(f"  {line}", file=sys.stderr)
+
+
+def _print_summary(result: ClassResult, course: Course) -> None:
+    """Totals, the students with problems, and where everything was written."""
+    results = [result.results[s] for s in sorted(result.results)]
+    out = sys.stderr
+    print(
+        f"\n{len(results)} submission(s): {len(result.graded)} graded now, "
+        f"{len(result.resumed)} already graded (use --force to regrade)",
+        file=out,
+    )
+    if results:
+        mean = sum(r.report.score for r in results) / len(results)
+        print(f"mean automatic score {mean:.2f} / {results[0].report.max_score:g}", file=out)
+    for graded in results:
+        if graded.status != "ok":
+            print(f"  {graded.student}: {graded.status}", file=out)
+            for problem in graded.problems:
+                print(f"      {problem.message}", file=out)
+    for name in result.refused:
+        print(f"  refused folder submitted/{name}: not a valid student ID", file=out)
+    for student, reason in sorted(result.kept.items()):
+        print(f"  {student}: {reason}; the previous results were kept", file=out)
+    for student, error in sorted(result.unsaved.items()):
+        print(f"  {student}: results NOT saved ({error}); rerun to retry", file=out)
+    print(f"grades: {course.grades_csv}\nreports: {course.reports}", file=out)
