@@ -7,10 +7,13 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course import Course, CourseError
-from grader.course.batch import ClassResult, grade_class
 from grader.sandbox import Limits, SandboxPool, SandboxUnavailable, check_sandbox
+
+if TYPE_CHECKING:
+    from grader.course.batch import ClassResult
 
 MIB = 1024 * 1024
 
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
-    # the sandboxes warm up while the course's configuration (and nbgrader) is loaded
+    # the sandboxes warm up while the course's configuration and nbgrader are loaded
     with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
         try:
             course = Course.open(Path(args.course), args.assignment)
@@ -68,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
                     return 2
             if args.zip is not None:
                 _collect(course, args.zip, args.zip_regex)
+            from grader.course.batch import grade_class  # with nbgrader: loaded once needed
+
             result = grade_class(course, pool.run_cells, args.jobs, force=args.force)
         except CourseError as error:
             print(f"error: {error}", file=sys.stderr)
