@@ -7,13 +7,21 @@ freely. :class:`Course` and the helpers that run nbgrader are in ``tests/course.
 
 Tests that only read or that add submissions under student IDs of their own may
 share ``released_course`` to save the release step (about 5 s).
+
+The suite runs in parallel (pytest-xdist, ``-n auto``: one worker per core, at most
+``MAX_WORKERS``). Each test file goes to one worker as a whole, so that a module's
+fixtures are made once; the book's files go together, since they share one build. The
+slow files run first (the book's first of all), so that the workers finish together;
+every test stands alone, in any order and any worker.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +46,46 @@ __all__ = [  # importable from here too, as before
     "run_nbgrader",
     "run_nbgrader_concurrently",
 ]
+
+
+MAX_WORKERS = 4
+"""Most parallel workers: several tests run sandboxes, nbgrader or a browser of their own."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: a worker per usable core, at most ``MAX_WORKERS``."""
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Each test file to one worker as a whole, the book's files together (they share a build)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/book" if path.startswith("tests/book/") else path
+
+    return ByFile(config, log)
+
+
+def _group(item: pytest.Item) -> str:
+    """The tests that go to one worker together: a file's, or all the book's."""
+    path = item.path.relative_to(REPOSITORY).as_posix()
+    return "tests/book" if path.startswith("tests/book/") else path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The book's files first, then the files with slow tests, then the rest (each file's
+    tests together and in their order)."""
+    weight: dict[str, int] = {}
+    for item in items:
+        group = _group(item)
+        own = 0 if group == "tests/book" else 1 if item.get_closest_marker("slow") else 2
+        weight[group] = min(weight.get(group, own), own)
+    items.sort(key=lambda item: weight[_group(item)])
 
 
 @pytest.fixture(scope="session")
