@@ -92,8 +92,7 @@ def test_a_machine_that_limits_user_namespaces_is_refused_before_any_notebook(
     script = tmp_path / "limited.sh"
     script.write_text(LIMITED)
     check = (
-        "from grader.course.cli import sandbox_missing_reason\n"
-        "print(sandbox_missing_reason())\n"
+        "from grader.course.cli import sandbox_missing_reason\nprint(sandbox_missing_reason())\n"
     )
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     completed = subprocess.run(
