@@ -14,6 +14,7 @@ from grader.sandbox import Limits, SandboxPool, SandboxUnavailable, check_sandbo
 
 if TYPE_CHECKING:
     from grader.course.batch import ClassResult
+    from grader.course.grade_one import RunCells
 
 MIB = 1024 * 1024
 
@@ -40,14 +41,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
-        default=len(os.sched_getaffinity(0)),
-        help="parallel sandboxes (default: all cores)",
+        help="parallel sandboxes (default: all cores; with --dask, the workers' threads)",
     )
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
     parser.add_argument(
         "--unsafe-no-sandbox",
         action="store_true",
         help="run student code WITHOUT isolation where bubblewrap is missing (trusted code only)",
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the students' code on the Dask cluster whose scheduler is at ADDRESS "
+        "(e.g. tcp://10.0.0.5:8786); verdicts and files stay here",
     )
     parser.add_argument("--cell-timeout", type=float, help="seconds one cell may take")
     parser.add_argument("--notebook-timeout", type=float, help="seconds one notebook may take")
@@ -56,35 +62,74 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the class; 0 when every student's results were saved."""
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if args.dask is not None and args.unsafe_no_sandbox:
+        print(
+            "error: --dask runs students' code only in the workers' sandboxes; "
+            "--unsafe-no-sandbox cannot be used with it",
+            file=sys.stderr,
+        )
+        return 2
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
-    # the sandboxes warm up while the course's configuration and nbgrader are loaded
-    with SandboxPool(limits, workers=args.jobs, unsafe=args.unsafe_no_sandbox) as pool:
-        try:
-            course = Course.open(Path(args.course), args.assignment)
-            if not args.unsafe_no_sandbox:
-                reason = sandbox_missing_reason(pool)
-                if reason is not None:
-                    print(f"error: refusing to grade: {reason}", file=sys.stderr)
-                    return 2
-            if args.zip is not None:
-                _collect(course, args.zip, args.zip_regex)
-            from grader.course.batch import grade_class  # with nbgrader: loaded once needed
-
-            result = grade_class(course, pool.run_cells, args.jobs, force=args.force)
-        except CourseError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print(
-                "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
-                file=sys.stderr,
-            )
-            return 130
+    try:
+        if args.dask is not None:
+            course, result = _grade_on_cluster(args, limits)
+        else:
+            graded = _grade_here(args, limits)
+            if graded is None:
+                return 2
+            course, result = graded
+    except CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: every student finished so far is saved; rerun to grade the rest",
+            file=sys.stderr,
+        )
+        return 130
     _print_summary(result, course)
     return 1 if result.unsaved else 0
+
+
+def _grade_here(args: argparse.Namespace, limits: Limits) -> tuple[Course, ClassResult] | None:
+    """The class graded in sandboxes on this machine (None: refused, the reason printed)."""
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    # the sandboxes warm up while the course's configuration and nbgrader are loaded
+    with SandboxPool(limits, workers=jobs, unsafe=args.unsafe_no_sandbox) as pool:
+        course = Course.open(Path(args.course), args.assignment)
+        if not args.unsafe_no_sandbox:
+            reason = sandbox_missing_reason(pool)
+            if reason is not None:
+                print(f"error: refusing to grade: {reason}", file=sys.stderr)
+                return None
+        return course, _grade(args, course, pool.run_cells, jobs)
+
+
+def _grade_on_cluster(args: argparse.Namespace, limits: Limits) -> tuple[Course, ClassResult]:
+    """The class graded with the students' code run on the Dask cluster at ``--dask``."""
+    from grader.course.dask_runner import DaskRunCells  # with distributed: loaded once needed
+
+    course = Course.open(Path(args.course), args.assignment)
+    with DaskRunCells(args.dask, limits) as cluster:
+        jobs = args.jobs or cluster.threads
+        print(
+            f"grading on {len(cluster.workers())} Dask worker(s) at {args.dask}, "
+            f"{jobs} notebook(s) at a time",
+            file=sys.stderr,
+        )
+        return course, _grade(args, course, cluster, jobs)
+
+
+def _grade(args: argparse.Namespace, course: Course, run: RunCells, jobs: int) -> ClassResult:
+    """``--zip`` collected, then every submission graded with ``run``, ``jobs`` at a time."""
+    if args.zip is not None:
+        _collect(course, args.zip, args.zip_regex)
+    from grader.course.batch import grade_class  # with nbgrader: loaded once needed
+
+    return grade_class(course, run, jobs, force=args.force)
 
 
 def make_limits(

@@ -48,6 +48,18 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def strict_json(text: str, what: str) -> Any:
+    """``text`` parsed as strict JSON: no NaN or Infinity literals, no duplicate keys."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as error:
+        raise ChannelError(f"{what} is not JSON ({error.msg})") from error
+    except RecursionError as error:
+        raise ChannelError("JSON nested too deeply") from error
+    except ValueError as error:  # e.g. an integer longer than Python converts
+        raise ChannelError(f"{what} is not readable JSON ({str(error)[:200]})") from error
+
+
 def _require(condition: bool, what: str) -> None:
     if not condition:
         raise ChannelError(what)
@@ -96,7 +108,8 @@ def _answer(entry: Any) -> tuple[str, PlainValue, str]:
     raise ChannelError(f"unknown answer entry {key!r}")
 
 
-def _error_output(error: Any) -> dict[str, Any]:
+def error_output(error: Any) -> dict[str, Any]:
+    """A checked ``error`` output (raises :class:`ChannelError`)."""
     _require(isinstance(error, dict), "error must be an object")
     _require(
         set(error) == {"output_type", "ename", "evalue", "traceback"}, "error has unexpected keys"
@@ -112,7 +125,8 @@ def _error_output(error: Any) -> dict[str, Any]:
     }
 
 
-def _display_output(output: Any) -> dict[str, Any]:
+def display_output(output: Any) -> dict[str, Any]:
+    """A checked ``display_data`` output: a PNG and/or plain text (raises :class:`ChannelError`)."""
     _require(isinstance(output, dict), "display output must be an object")
     _require(set(output) == {"output_type", "data", "metadata"}, "display has unexpected keys")
     _require(output["output_type"] == "display_data", "output_type must be 'display_data'")
@@ -143,14 +157,7 @@ def parse_message(line: bytes, names: Sequence[str], cells: int) -> dict[str, An
         text = line.decode("utf-8", errors="strict")
     except UnicodeDecodeError as error:
         raise ChannelError("line is not UTF-8") from error
-    try:
-        message = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as error:
-        raise ChannelError(f"line is not JSON ({error.msg})") from error
-    except RecursionError as error:
-        raise ChannelError("JSON nested too deeply") from error
-    except ValueError as error:  # e.g. an integer longer than Python converts
-        raise ChannelError(f"line is not readable JSON ({str(error)[:200]})") from error
+    message = strict_json(text, "line")
     _require(isinstance(message, dict), "message must be a JSON object")
     kind = message.get("type")
     if kind == "end":
@@ -166,12 +173,12 @@ def parse_message(line: bytes, names: Sequence[str], cells: int) -> dict[str, An
         return {"type": "start", "cell": cell}
     if kind == "display":
         _check_keys(message, {"type", "cell", "output"})
-        return {"type": "display", "cell": cell, "output": _display_output(message["output"])}
+        return {"type": "display", "cell": cell, "output": display_output(message["output"])}
     if kind == "done":
         _check_keys(message, {"type", "cell", "status", "error", "result", "answers"})
         status = message["status"]
         _require(status in ("ok", "error", "timeout"), "status must be ok, error or timeout")
-        failure = None if message["error"] is None else _error_output(message["error"])
+        failure = None if message["error"] is None else error_output(message["error"])
         _require((status == "ok") == (failure is None), "an error output goes with a failed cell")
         result = message["result"]
         _require(result is None or isinstance(result, str), "result must be a string or null")
