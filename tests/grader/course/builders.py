@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import numpy as np
 
 import solutions
@@ -100,3 +101,17 @@ def write(course: Path, student: str, content: bytes | Notebook, name: str = "hw
 def garbage(answers: Mapping[str, Any], *names: str) -> dict[str, Any]:
     """``answers`` with the named values replaced by text that can never score."""
     return {key: ("blocked" if key in names else value) for key, value in answers.items()}
+
+
+def solved_notebook(release: Any, source: Any) -> Notebook:
+    """The ``release`` notebook with every answer cell holding the ``source`` notebook's
+    solution code (both nbformat notebooks)."""
+    solutions_by_id = {
+        c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if "nbgrader" in c.metadata
+    }
+    for cell in release.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in solutions_by_id and cell.metadata["nbgrader"].get("solution"):
+            cell.source = solutions_by_id[gid].source
+    solved: Notebook = json.loads(nbformat.writes(release))
+    return solved

@@ -24,7 +24,7 @@ from nbgrader.utils import determine_grade
 from grader import RUBRIC
 from tests.conftest import REPOSITORY, Course, run_nbgrader
 
-from .builders import cell_index
+from .builders import cell_index, solved_notebook
 from .run_command import grade_rows, run_grade
 from .submissions import CASES, QUESTIONS, Case
 
@@ -40,22 +40,6 @@ class Graded:
     targets: tuple[Path, ...]
 
 
-def _solved_notebook(course: Course) -> dict[str, object]:
-    """The release with every answer cell holding the instructor's solution code."""
-    release = course.notebook("release")
-    source = {
-        c.metadata["nbgrader"]["grade_id"]: c
-        for c in course.notebook("source").cells
-        if "nbgrader" in c.metadata
-    }
-    for cell in release.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in source and cell.metadata["nbgrader"].get("solution"):
-            cell.source = source[gid].source
-    solved: dict[str, object] = json.loads(nbformat.writes(release))
-    return solved
-
-
 @pytest.fixture(scope="module")
 def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graded]:
     base = tmp_path_factory.mktemp("adversarial")
@@ -63,7 +47,7 @@ def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) ->
     shutil.copytree(released_course.root, root)
     course = Course(root)
     release = json.loads(nbformat.writes(course.notebook("release")))
-    solved = _solved_notebook(course)
+    solved = solved_notebook(course.notebook("release"), course.notebook("source"))
     outside = base / "outside"
     outside.mkdir()
     targets = (

@@ -1,0 +1,205 @@
+"""Grading on a real Dask cluster: a ``dask scheduler`` and ``dask worker`` processes on
+127.0.0.1, started from the venv, and the real ``python -m grader grade --dask`` command.
+
+What counts is a local run of the same batch: the cluster's ``grades.csv`` and every
+student's grading record must be the same, byte for byte, with hostile submissions in the
+batch and with a worker killed in the middle of it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import nbformat
+import pytest
+from dask.utils import key_split
+
+from grader.course.cli import make_limits
+from grader.course.dask_runner import ClusterError, DaskRunCells
+from tests.conftest import Course
+
+from .builders import solved_notebook
+from .dask_cluster import Cluster, project_copy
+from .run_command import environment, grade_command, run_grade
+from .submissions import CASES, Case
+
+pytestmark = pytest.mark.slow
+
+HOSTILE = ("infinite-loop", "fork-bomb", "monkeypatch", "id-mismatch")
+CORRECT = next(case for case in CASES if case.student == "correct-code")
+BATCH = (
+    *(case for case in CASES if case.student in HOSTILE),
+    *(Case(f"correct-{n}", CORRECT.make) for n in range(3)),
+)
+"""Hostile and broken submissions, and enough right ones that the batch outlasts a kill."""
+LIMITS = make_limits(6, 40, 768)
+"""The limits of the grade commands here (run_command.TEST_LIMITS): their warm pools."""
+WITHOUT_BWRAP = ("unshare", "--user", "--map-root-user", "--mount", "sh", "-c")
+HIDE_BWRAP = 'mount --bind /dev/null /usr/bin/bwrap && exec "$@"'
+TAMPER = """
+_encode_honestly = encode_result
+
+
+def encode_result(result):  # another version: every answer it returns is 0
+    data = _encode_honestly(result)
+    for answer in data["answers"]:
+        if answer[1] == "ok":
+            answer[2] = 0
+    return data
+"""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The running cluster, the batch (not graded) and what a local run made of it."""
+
+    cluster: Cluster
+    batch: Path
+    local: dict[str, str]
+
+
+def outcome(course: Path) -> dict[str, str]:
+    """``grades.csv`` and each student's grading record, as text."""
+    found = {"grades.csv": (course / "grades.csv").read_text()}
+    for case in BATCH:
+        record = course / "reports" / "hw4" / case.student / "record.json"
+        found[case.student] = record.read_text()
+    return found
+
+
+def copy_of(batch: Path, target: Path) -> Path:
+    shutil.copytree(batch, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def setup(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    """A scheduler and two workers start while the batch is graded locally."""
+    base = tmp_path_factory.mktemp("dask")
+    cluster = Cluster(base / "cluster")
+    cluster.start_scheduler()
+    batch = base / "batch"
+    shutil.copytree(released_course.root, batch)
+    release = json.loads(nbformat.writes(released_course.notebook("release")))
+    solved = solved_notebook(
+        released_course.notebook("release"), released_course.notebook("source")
+    )
+    for case in BATCH:
+        case.make(batch, release, solved, {"student": case.student})
+    local = copy_of(batch, base / "local")
+    try:
+        with open(base / "local.log", "w") as log:
+            grading = subprocess.Popen(
+                grade_command(local, "--jobs", "2"),
+                cwd=local,
+                env=environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            cluster.connect()
+            cluster.start_worker("good-1")
+            cluster.start_worker("good-2")
+            assert grading.wait(timeout=600) == 0, (base / "local.log").read_text()[-3000:]
+        cluster.wait_for("good-1", "good-2")
+        yield Setup(cluster, batch, outcome(local))
+    finally:
+        cluster.close()
+
+
+def test_the_cluster_grades_as_a_local_run_does(setup: Setup, tmp_path: Path) -> None:
+    course = copy_of(setup.batch, tmp_path / "course")
+    result = run_grade(course, "--dask", setup.cluster.address)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "grading on 2 Dask worker(s)" in result.stderr
+    assert outcome(course) == setup.local
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(setup: Setup, tmp_path: Path) -> None:
+    cluster = setup.cluster
+    cluster.start_worker("victim")
+    victim = cluster.wait_for("victim")["victim"]
+    course = copy_of(setup.batch, tmp_path / "course")
+    grading = subprocess.Popen(
+        grade_command(course, "--dask", cluster.address),
+        cwd=course,
+        env=environment(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert grading.stderr is not None
+    lines: list[str] = []
+
+    def read(stream: IO[str]) -> None:
+        for line in stream:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, args=(grading.stderr,), daemon=True)
+    reader.start()
+    # the first student is saved: the batch is under way; then the victim is running one
+    client = cluster.connect()
+    while not (
+        any(line.startswith("[1/") for line in lines)
+        and any(key_split(k) == "run_cells" for k in client.processing([victim])[victim])
+    ):
+        assert grading.poll() is None, "the batch ended before the victim ran a notebook"
+        time.sleep(0.05)
+    cluster.kill("victim")
+    assert grading.wait(timeout=600) == 0, "".join(lines)[-3000:]
+    reader.join()
+    assert any("grading on 3 Dask worker(s)" in line for line in lines)
+    assert outcome(course) == setup.local
+
+
+def test_workers_of_another_version_or_without_bubblewrap_are_refused(
+    setup: Setup, tmp_path: Path
+) -> None:
+    cluster = setup.cluster
+    other = project_copy(tmp_path / "other-version")
+    with open(other / "grader" / "course" / "dask_worker.py", "a") as module:
+        module.write(TAMPER)
+    cluster.start_worker("other-version", env={**environment(), "PYTHONPATH": str(other)})
+    cluster.start_worker("no-bwrap", prefix=(*WITHOUT_BWRAP, HIDE_BWRAP, "sh"))
+    workers = cluster.wait_for("good-1", "good-2", "other-version", "no-bwrap")
+    logged: list[str] = []
+    try:
+        with DaskRunCells(cluster.address, LIMITS, log=logged.append) as run:
+            refused = {workers["other-version"], workers["no-bwrap"]}
+            assert set(run.refused) == refused
+            assert {workers["good-1"], workers["good-2"]} <= set(run.workers())
+            assert "bubblewrap is not installed" in run.refused[workers["no-bwrap"]]
+            assert (
+                "another version of the project: the project's sources differ"
+                in (run.refused[workers["other-version"]])
+            )
+            for address in refused:
+                assert [line for line in logged if address in line]
+            with ThreadPoolExecutor(4) as threads:
+                results = list(
+                    threads.map(lambda n: run([f"x = {n} * 7"], names=["x"], files={}), range(8))
+                )
+        assert [result.values() for result in results] == [{"x": n * 7} for n in range(8)]
+    finally:
+        cluster.kill("other-version")
+        cluster.kill("no-bwrap")
+
+
+def test_a_cluster_with_no_fit_worker_grades_nobody(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path / "cluster")
+    cluster.start_scheduler()
+    try:
+        cluster.connect()
+        cluster.start_worker("no-bwrap", prefix=(*WITHOUT_BWRAP, HIDE_BWRAP, "sh"))
+        address = cluster.wait_for("no-bwrap")["no-bwrap"]
+        with pytest.raises(ClusterError, match=f"no Dask worker .* can grade .*{address}.*"):
+            DaskRunCells(cluster.address, LIMITS, log=lambda line: None)
+    finally:
+        cluster.close()
