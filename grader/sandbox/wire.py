@@ -58,12 +58,16 @@ def _encode_plain(value: PlainValue) -> Any:
     return value
 
 
+def _encode_cell(cell: CellResult) -> dict[str, Any]:
+    data = dataclasses.asdict(cell)  # outputs copied, a tuple
+    data["outputs"] = list(data["outputs"])
+    return data
+
+
 def encode_result(result: SandboxResult) -> dict[str, Any]:
     """``result`` as JSON-ready plain data (see :func:`decode_result`)."""
     return {
-        "cells": [
-            dataclasses.asdict(cell) | {"outputs": list(cell.outputs)} for cell in result.cells
-        ],
+        "cells": [_encode_cell(cell) for cell in result.cells],
         "answers": [
             [answer.name, answer.status, _encode_plain(answer.value), answer.detail]
             for answer in result.answers.values()
