@@ -10,11 +10,18 @@ The command grades with its default sandbox, a pool of ``--jobs`` warm workers
 (:class:`grader.sandbox.SandboxPool`). ``--breakdown`` also times the parts of
 one submission's run, one-shot and in a warm worker.
 
+With ``--dask``, it compares instead the local pool with Dask on this machine: one
+``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (``--jobs`` threads
+between them), the same 40 submissions graded by ``grader grade`` and by ``grader grade
+--dask``, each starting its own sandboxes, then again on the workers' warm pools; its last
+line is ``overhead ratio (dask / local): <seconds with Dask / seconds with the local pool>``.
+
 Its first line says who ran it (root or a normal user). ``--submissions 2000`` also
 times our command alone on 40, 400 and 2000 submissions, in milliseconds per
 submission, to show that its cost does not grow per student.
 
-Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions N] [--jobs N] [--breakdown]``
+Usage: ``.venv/bin/python benchmarks/bench_grading.py [--submissions N] [--jobs N] [--breakdown]
+[--dask]``
 """
 
 from __future__ import annotations
@@ -208,6 +215,60 @@ def scaling(sizes: list[int], jobs: int, temporary: Path) -> None:
         shutil.rmtree(root)
 
 
+def start_cluster(folder: Path, threads: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    """A scheduler and two workers (``threads`` between them) on 127.0.0.1; its address."""
+    from distributed import Client
+
+    scheduler_file = folder / "scheduler.json"
+    dask = str(BIN / "dask")
+    common = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
+
+    def start(*command: str) -> subprocess.Popen[bytes]:
+        quiet = subprocess.DEVNULL
+        return subprocess.Popen([dask, *command], stdout=quiet, stderr=quiet, env=environment())
+
+    processes = [start("scheduler", "--port", "0", *common)]
+    while not scheduler_file.is_file():
+        time.sleep(0.1)
+    for number in range(2):
+        share = str(max(1, (threads + 1 - number) // 2))
+        processes.append(start("worker", *common, "--nthreads", share, "--memory-limit", "0"))
+    address = str(json.loads(scheduler_file.read_text())["address"])
+    with Client(address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=300)
+    return address, processes
+
+
+def compare_with_dask(root: Path, jobs: int, temporary: Path) -> None:
+    """The same batch graded by the local pool and on two local Dask workers."""
+    address, processes = start_cluster(temporary / "cluster", jobs)
+    try:
+        n = COMPARED
+        on_cluster = temporary / "dask"
+        shutil.copytree(root, on_cluster)
+        code, local, _ = measure(grade_command(jobs), root)
+        print(
+            f"grader grade, local pool: {local:.1f} s, {n / local:.2f} submissions/s (exit {code})"
+        )
+        command = [*grade_command(jobs), "--dask", address]
+        code, cold, _ = measure(command, on_cluster)
+        print(
+            f"grader grade --dask, 2 workers (their pools start): {cold:.1f} s, "
+            f"{n / cold:.2f} submissions/s (exit {code})"
+        )
+        code, warm, _ = measure([*command, "--force"], on_cluster)
+        print(
+            f"grader grade --dask, 2 workers (warm pools): {warm:.1f} s, "
+            f"{n / warm:.2f} submissions/s (exit {code})"
+        )
+        print(f"overhead ratio with warm pools (dask / local): {warm / local:.2f}")
+        print(f"overhead ratio (dask / local): {cold / local:.2f}")
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -220,6 +281,11 @@ def main() -> int:
     parser.add_argument(
         "--breakdown", action="store_true", help="also time the parts of one sandboxed run"
     )
+    parser.add_argument(
+        "--dask",
+        action="store_true",
+        help="compare the local pool with Dask (a scheduler and two workers on 127.0.0.1)",
+    )
     args = parser.parse_args()
     print(f"mode: {mode()}, {os.cpu_count()} cores, --jobs {args.jobs}")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as temporary:
@@ -229,6 +295,10 @@ def main() -> int:
         ours_root = Path(temporary) / "ours"
         build_course(ours_root)
         write_submissions(ours_root, COMPARED)
+        if args.dask:
+            print(f"local pool against Dask on this machine, {COMPARED} submissions:")
+            compare_with_dask(ours_root, args.jobs, Path(temporary))
+            return 0
         theirs_root = Path(temporary) / "nbgrader"
         shutil.copytree(ours_root, theirs_root)
         n = COMPARED
