@@ -227,12 +227,17 @@ def start_cluster(folder: Path, threads: int) -> tuple[str, list[subprocess.Pope
         quiet = subprocess.DEVNULL
         return subprocess.Popen([dask, *command], stdout=quiet, stderr=quiet, env=environment())
 
+    folder.mkdir(parents=True, exist_ok=True)
     processes = [start("scheduler", "--port", "0", *common)]
     while not scheduler_file.is_file():
+        if processes[0].poll() is not None:
+            raise RuntimeError(f"dask scheduler exited with {processes[0].returncode}")
         time.sleep(0.1)
     for number in range(2):
         share = str(max(1, (threads + 1 - number) // 2))
-        processes.append(start("worker", *common, "--nthreads", share, "--memory-limit", "0"))
+        scratch = str(folder / f"worker-{number}")
+        options = ["--nthreads", share, "--memory-limit", "0", "--local-directory", scratch]
+        processes.append(start("worker", *common, *options))
     address = str(json.loads(scheduler_file.read_text())["address"])
     with Client(address, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=300)

@@ -48,6 +48,9 @@ CHECK_SECONDS = 300.0
 """How long a new worker may take to report (its sandboxes start first)."""
 POLL_SECONDS = 2.0
 """How often a waiting call looks for workers that joined or left."""
+RUN_SECONDS, RUN_FACTOR = 300.0, 10
+"""A run's result comes within ``RUN_SECONDS + RUN_FACTOR * notebook_seconds`` (a wait for a
+free worker included), or it is lost."""
 MAX_ATTEMPTS = 3
 """Sends of one notebook whose result could not be used (its worker left or was refused)."""
 
@@ -92,6 +95,7 @@ class DaskRunCells:
         self.limits = limits or Limits()
         self.log = log
         self.join_seconds = join_seconds
+        self.run_seconds = RUN_SECONDS + RUN_FACTOR * self.limits.notebook_seconds
         self.fingerprint = fingerprint()
         self.name = tasks.plugin_name(self.limits)
         self.lock = threading.Lock()
@@ -248,7 +252,9 @@ class DaskRunCells:
         return workers
 
     def _result(self, future: Future[str], workers: list[str]) -> Any:
-        """The task's result; :class:`RunLostError` when every worker it may run on has left."""
+        """The task's result; :class:`RunLostError` when every worker it may run on has left.
+        A result that never comes (the cluster lost it) is an error after ``run_seconds``."""
+        deadline = time.monotonic() + self.run_seconds
         while True:
             try:
                 return future.result(timeout=POLL_SECONDS)
@@ -256,6 +262,11 @@ class DaskRunCells:
                 if not set(workers) & set(self.workers()):
                     future.cancel()
                     raise RunLostError("every worker it was sent to left the cluster") from None
+                if time.monotonic() > deadline:
+                    future.cancel()
+                    raise RuntimeError(
+                        f"the Dask cluster sent no result within {self.run_seconds:g} s"
+                    ) from None
             except Exception as error:
                 raise RuntimeError(
                     f"the Dask cluster could not run the cells ({type(error).__name__}: {error})"
@@ -275,10 +286,13 @@ class DaskRunCells:
         if not admitted or differences(self.fingerprint, data["fingerprint"]):
             raise RunLostError(f"the result came from {address!r}, a worker not admitted")
         try:
-            return decode_result(data["result"], cells=cells, names=names)
+            result = decode_result(data["result"], cells=cells, names=names)
+            if not result.sandboxed:
+                raise WireError("it says the cells ran without the sandbox")
         except WireError as error:
             problem = f"Dask worker {address} sent a malformed result ({error})"
             return fault_result(cells, names, problem)
+        return result
 
     # -- closing -------------------------------------------------------------------------
 

@@ -25,8 +25,14 @@ SOURCE_SUFFIXES = (".py", ".html", ".css", ".j2", ".json")
 
 def fingerprint() -> dict[str, str]:
     """``{"project": digest of the sources, "python": version, package: version, ...}``."""
+    return dict(_fingerprint())
+
+
+@functools.cache
+def _fingerprint() -> tuple[tuple[str, str], ...]:
     versions = {name: _version(name) for name in PACKAGES}
-    return {"project": sources_digest(), "python": platform.python_version(), **versions}
+    found = {"project": sources_digest(), "python": platform.python_version(), **versions}
+    return tuple(found.items())
 
 
 def _version(name: str) -> str:

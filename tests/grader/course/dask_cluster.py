@@ -75,12 +75,14 @@ class Cluster:
         name: str,
         env: Mapping[str, str] | None = None,
         prefix: Sequence[str] = (),
+        extra: Sequence[str] = (),
     ) -> None:
         """``dask worker`` with one thread (not waited for); ``env`` and a command ``prefix``
-        (e.g. ``unshare ...``) change the host it sees."""
+        (e.g. ``unshare ...``) change the host it sees, ``extra`` options are added."""
         command = ["worker", "--scheduler-file", str(self.scheduler_file), "--name", name]
         command += ["--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"]
-        command += ["--memory-limit", "0", "--death-timeout", "60"]
+        command += ["--memory-limit", "0", "--death-timeout", "60", *extra]
+        command += ["--local-directory", str(self.folder / f"{name}-scratch")]
         self._start(name, command, env, prefix)
 
     def connect(self) -> Client:

@@ -45,6 +45,23 @@ LIMITS = make_limits(6, 40, 768)
 """The limits of the grade commands here (run_command.TEST_LIMITS): their warm pools."""
 WITHOUT_BWRAP = ("unshare", "--user", "--map-root-user", "--mount", "sh", "-c")
 HIDE_BWRAP = 'mount --bind /dev/null /usr/bin/bwrap && exec "$@"'
+FORGE = """
+import json
+
+from grader.course import dask_worker
+
+if not hasattr(dask_worker, "honest_run_cells"):  # a preload may be imported twice
+    dask_worker.honest_run_cells = dask_worker.run_cells
+
+
+def run_cells(name, cells, names, files):
+    data = json.loads(dask_worker.honest_run_cells(name, cells, names, files))
+    data["result"]["verdict"] = {"score": 11, "max_score": 11}
+    return json.dumps(data)
+
+
+dask_worker.run_cells = run_cells
+"""
 TAMPER = """
 _encode_honestly = encode_result
 
@@ -192,7 +209,9 @@ def test_workers_of_another_version_or_without_bubblewrap_are_refused(
         cluster.kill("no-bwrap")
 
 
-def test_a_cluster_with_no_fit_worker_grades_nobody(tmp_path: Path) -> None:
+def test_a_cluster_without_a_fit_worker_grades_nobody_and_forged_results_count_for_nothing(
+    tmp_path: Path,
+) -> None:
     cluster = Cluster(tmp_path / "cluster")
     cluster.start_scheduler()
     try:
@@ -201,5 +220,16 @@ def test_a_cluster_with_no_fit_worker_grades_nobody(tmp_path: Path) -> None:
         address = cluster.wait_for("no-bwrap")["no-bwrap"]
         with pytest.raises(ClusterError, match=f"no Dask worker .* can grade .*{address}.*"):
             DaskRunCells(cluster.address, LIMITS, log=lambda line: None)
+        # the same files, but a preload replaces the task: it adds a verdict of its own
+        forge = tmp_path / "forge.py"
+        forge.write_text(FORGE)
+        cluster.start_worker("forger", extra=("--preload", str(forge)))
+        forger = cluster.wait_for("forger")["forger"]
+        with DaskRunCells(cluster.address, LIMITS, log=lambda line: None) as run:
+            assert run.workers() == [forger]
+            result = run(["x = 6 * 7"], names=["x"], files={})
+        assert result.values() == {}
+        assert f"Dask worker {forger} sent a malformed result" in result.problem
+        assert "unexpected keys" in result.problem
     finally:
         cluster.close()
