@@ -151,8 +151,9 @@ class DaskRunCells:
                     allow_other_workers=False,
                     pure=False,
                 )
-            for address in set(self.admitted) - present:
-                del self.admitted[address]
+            for gone in (self.admitted, self.refused):  # an address may come back, anew
+                for address in set(gone) - present:
+                    del gone[address]
             for address in set(self.checks) - present:
                 self.checks.pop(address).cancel()
             deadline = time.monotonic() + CHECK_SECONDS
@@ -282,9 +283,12 @@ class DaskRunCells:
             return fault_result(cells, names, f"a Dask worker sent a malformed result ({error})")
         address = data["address"]
         with self.lock:
-            admitted = isinstance(address, str) and address in self.admitted
-        if not admitted or differences(self.fingerprint, data["fingerprint"]):
-            raise RunLostError(f"the result came from {address!r}, a worker not admitted")
+            if not (isinstance(address, str) and address in self.admitted):
+                raise RunLostError(f"the result came from {address!r}, a worker not admitted")
+            differ = differences(self.fingerprint, data["fingerprint"])
+            if differ:  # changed since it was admitted: no more notebooks for it
+                self._refuse(address, "it now runs another version: " + "; ".join(differ))
+                raise RunLostError(f"the result came from {address}, now refused")
         try:
             result = decode_result(data["result"], cells=cells, names=names)
             if not result.sandboxed:
