@@ -80,7 +80,9 @@ before it reads anything of the student's (:mod:`.inside.confine`):
   cell, student code can shape that cell's own outputs and status, which are
   its own anyway. Verdicts are never computed inside: the grader gets the
   answer values as plain data, checks every byte (:mod:`.channel`), and any
-  failure while reading ends the job and replaces its worker.
+  failure while reading ends the job and replaces its worker. A result that
+  comes from another machine (a Dask worker) is checked again where it
+  arrives, field by field (:mod:`.wire`).
 
 Residual: the CPU, memory and pipes a job uses are bounded per process by
 rlimits, not by a cgroup; kernel objects charged to no limit (a few MiB of pipe
