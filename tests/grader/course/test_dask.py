@@ -233,3 +233,13 @@ def test_a_cluster_without_a_fit_worker_grades_nobody_and_forged_results_count_f
         assert "unexpected keys" in result.problem
     finally:
         cluster.close()
+
+
+def test_the_cluster_is_never_used_without_the_sandbox(
+    released_course: Course, tmp_path: Path
+) -> None:
+    course = copy_of(released_course.root, tmp_path / "course")
+    result = run_grade(course, "--dask", "tcp://127.0.0.1:9", "--unsafe-no-sandbox")
+    assert result.returncode == 2
+    assert "--unsafe-no-sandbox cannot be used with it" in result.stderr
+    assert not (course / "grades.csv").exists()
