@@ -135,37 +135,40 @@ class DaskRunCells:
             ) from error
         self._admit(wait=True)
         if not self.admitted:
-            reasons = "; ".join(f"{a}: {why}" for a, why in sorted(self.refused.items()))
-            raise ClusterError(f"no Dask worker at {self.address} can grade ({reasons})")
+            reasons = [f"{a}: {why}" for a, why in sorted(self.refused.items())]
+            reasons += [f"{a}: no report within {CHECK_SECONDS:g} s" for a in sorted(self.checks)]
+            raise ClusterError(f"no Dask worker at {self.address} can grade ({'; '.join(reasons)})")
 
     def _admit(self, wait: bool = False) -> None:
         """Check the workers that joined since the last look; forget those that left.
-        With ``wait``, wait for every check to finish."""
-        with self.lock:
-            present = set(self.client.nthreads())
-            for address in present - set(self.admitted) - set(self.refused) - set(self.checks):
-                self.checks[address] = self.client.submit(
-                    tasks.report,
-                    self.name,
-                    workers=[address],
-                    allow_other_workers=False,
-                    pure=False,
-                )
-            for gone in (self.admitted, self.refused):  # an address may come back, anew
-                for address in set(gone) - present:
-                    del gone[address]
-            for address in set(self.checks) - present:
-                self.checks.pop(address).cancel()
-            deadline = time.monotonic() + CHECK_SECONDS
-            for future in self.checks.values() if wait else ():
-                # read below, by the future's status; one not done by then is read later
-                with contextlib.suppress(Exception):
-                    future.result(timeout=max(0.0, deadline - time.monotonic()))
-            for address, future in list(self.checks.items()):
-                if future.done():
-                    del self.checks[address]
-                    self._judge(address, future)
-            self.checked_at = time.monotonic()
+        With ``wait``, wait (up to ``CHECK_SECONDS``) until every check has finished."""
+        deadline = time.monotonic() + CHECK_SECONDS
+        while True:
+            with self.lock:
+                self._look()
+                pending = list(self.checks.values())
+            if not (wait and pending) or time.monotonic() > deadline:
+                return
+            with contextlib.suppress(Exception):  # read by the next look, by its status
+                pending[0].result(timeout=POLL_SECONDS)
+
+    def _look(self) -> None:
+        """One look at the cluster: checks sent to new workers, finished ones read."""
+        present = set(self.client.nthreads())
+        for address in present - set(self.admitted) - set(self.refused) - set(self.checks):
+            self.checks[address] = self.client.submit(
+                tasks.report, self.name, workers=[address], allow_other_workers=False, pure=False
+            )
+        for gone in (self.admitted, self.refused):  # an address may come back, anew
+            for address in set(gone) - present:
+                del gone[address]
+        for address in set(self.checks) - present:
+            self.checks.pop(address).cancel()
+        for address, future in list(self.checks.items()):
+            if future.done():
+                del self.checks[address]
+                self._judge(address, future)
+        self.checked_at = time.monotonic()
 
     def _judge(self, address: str, future: Future[str]) -> None:
         """Admit or refuse the worker at ``address`` by its finished report."""

@@ -27,20 +27,29 @@ from grader.course.cli import make_limits
 from grader.course.dask_runner import ClusterError, DaskRunCells
 from tests.conftest import Course
 
-from .builders import solved_notebook
+from .builders import Notebook, filled, insert_after, solved_notebook, write
 from .dask_cluster import Cluster, project_copy
 from .run_command import environment, grade_command, run_grade
 from .submissions import CASES, Case
 
 pytestmark = pytest.mark.slow
 
-HOSTILE = ("infinite-loop", "fork-bomb", "monkeypatch", "id-mismatch")
-CORRECT = next(case for case in CASES if case.student == "correct-code")
+HOSTILE = ("infinite-loop", "fork-bomb", "monkeypatch", "id-mismatch", "correct-code")
+
+
+def _slow(course: Path, release: Notebook, solved: Notebook, env: dict[str, str]) -> None:
+    """Right answers, after a cell that takes two seconds."""
+    del solved
+    notebook = filled(release, env["student"])
+    write(course, env["student"], insert_after(notebook, "variant", "import time\ntime.sleep(2)"))
+
+
 BATCH = (
     *(case for case in CASES if case.student in HOSTILE),
-    *(Case(f"correct-{n}", CORRECT.make) for n in range(3)),
+    *(Case(f"slow-{n}", _slow) for n in range(4)),
 )
-"""Hostile and broken submissions, and enough right ones that the batch outlasts a kill."""
+"""Hostile and broken submissions, and slow right ones: every worker is kept busy for a
+while (a worker is killed while it runs one)."""
 LIMITS = make_limits(6, 40, 768)
 """The limits of the grade commands here (run_command.TEST_LIMITS): their warm pools."""
 WITHOUT_BWRAP = ("unshare", "--user", "--map-root-user", "--mount", "sh", "-c")
@@ -167,7 +176,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(setup: Setup, tmp_path: Path) -
         any(line.startswith("[1/") for line in lines)
         and any(key_split(k) == "run_cells" for k in client.processing([victim])[victim])
     ):
-        assert grading.poll() is None, "the batch ended before the victim ran a notebook"
+        assert grading.poll() is None, "no notebook ran on the victim:\n" + "".join(lines)
         time.sleep(0.05)
     cluster.kill("victim")
     assert grading.wait(timeout=600) == 0, "".join(lines)[-3000:]
