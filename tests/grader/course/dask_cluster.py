@@ -77,10 +77,11 @@ class Cluster:
         prefix: Sequence[str] = (),
         extra: Sequence[str] = (),
     ) -> None:
-        """``dask worker`` with one thread (not waited for); ``env`` and a command ``prefix``
-        (e.g. ``unshare ...``) change the host it sees, ``extra`` options are added."""
+        """``dask worker`` with one thread, in one process (no nanny), not waited for;
+        ``env`` and a command ``prefix`` (e.g. ``unshare ...``) change the host it sees,
+        ``extra`` options are added."""
         command = ["worker", "--scheduler-file", str(self.scheduler_file), "--name", name]
-        command += ["--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"]
+        command += ["--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard", "--no-nanny"]
         command += ["--memory-limit", "0", "--death-timeout", "60", *extra]
         command += ["--local-directory", str(self.folder / f"{name}-scratch")]
         self._start(name, command, env, prefix)

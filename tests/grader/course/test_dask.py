@@ -107,6 +107,16 @@ def copy_of(batch: Path, target: Path) -> Path:
     return target
 
 
+def start_unfit_workers(cluster: Cluster, copy: Path) -> None:
+    """Two workers that must be refused: one runs a copy of the project that sets every
+    answer it returns to 0, one runs on a host without bubblewrap."""
+    other = project_copy(copy)
+    with open(other / "grader" / "course" / "dask_worker.py", "a") as module:
+        module.write(TAMPER)
+    cluster.start_worker("other-version", env={**environment(), "PYTHONPATH": str(other)})
+    cluster.start_worker("no-bwrap", prefix=(*WITHOUT_BWRAP, HIDE_BWRAP, "sh"))
+
+
 @pytest.fixture(scope="module")
 def setup(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     """A scheduler and two workers start while the batch is graded locally."""
@@ -134,8 +144,9 @@ def setup(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> 
             cluster.connect()
             cluster.start_worker("good-1")
             cluster.start_worker("good-2")
+            start_unfit_workers(cluster, base / "other-version")
             assert grading.wait(timeout=600) == 0, (base / "local.log").read_text()[-3000:]
-        cluster.wait_for("good-1", "good-2")
+        cluster.wait_for("good-1", "good-2", "other-version", "no-bwrap")
         yield Setup(cluster, batch, outcome(local))
     finally:
         cluster.close()
@@ -146,6 +157,9 @@ def test_the_cluster_grades_as_a_local_run_does(setup: Setup, tmp_path: Path) ->
     result = run_grade(course, "--dask", setup.cluster.address)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "grading on 2 Dask worker(s)" in result.stderr
+    for unfit in ("other-version", "no-bwrap"):
+        address = setup.cluster.wait_for(unfit)[unfit]
+        assert f"refused Dask worker {address}: " in result.stderr
     assert outcome(course) == setup.local
 
 
@@ -185,37 +199,25 @@ def test_a_worker_killed_mid_batch_loses_nothing(setup: Setup, tmp_path: Path) -
     assert outcome(course) == setup.local
 
 
-def test_workers_of_another_version_or_without_bubblewrap_are_refused(
-    setup: Setup, tmp_path: Path
-) -> None:
-    cluster = setup.cluster
-    other = project_copy(tmp_path / "other-version")
-    with open(other / "grader" / "course" / "dask_worker.py", "a") as module:
-        module.write(TAMPER)
-    cluster.start_worker("other-version", env={**environment(), "PYTHONPATH": str(other)})
-    cluster.start_worker("no-bwrap", prefix=(*WITHOUT_BWRAP, HIDE_BWRAP, "sh"))
-    workers = cluster.wait_for("good-1", "good-2", "other-version", "no-bwrap")
+def test_workers_of_another_version_or_without_bubblewrap_are_refused(setup: Setup) -> None:
+    workers = setup.cluster.wait_for("good-1", "good-2", "other-version", "no-bwrap")
     logged: list[str] = []
-    try:
-        with DaskRunCells(cluster.address, LIMITS, log=logged.append) as run:
-            refused = {workers["other-version"], workers["no-bwrap"]}
-            assert set(run.refused) == refused
-            assert {workers["good-1"], workers["good-2"]} <= set(run.workers())
-            assert "bubblewrap is not installed" in run.refused[workers["no-bwrap"]]
-            assert (
-                "another version of the project: the project's sources differ"
-                in (run.refused[workers["other-version"]])
+    with DaskRunCells(setup.cluster.address, LIMITS, log=logged.append) as run:
+        refused = {workers["other-version"], workers["no-bwrap"]}
+        assert set(run.refused) == refused
+        assert {workers["good-1"], workers["good-2"]} <= set(run.workers())
+        assert "bubblewrap is not installed" in run.refused[workers["no-bwrap"]]
+        assert (
+            "another version of the project: the project's sources differ"
+            in (run.refused[workers["other-version"]])
+        )
+        for address in refused:
+            assert [line for line in logged if address in line]
+        with ThreadPoolExecutor(4) as threads:
+            results = list(
+                threads.map(lambda n: run([f"x = {n} * 7"], names=["x"], files={}), range(8))
             )
-            for address in refused:
-                assert [line for line in logged if address in line]
-            with ThreadPoolExecutor(4) as threads:
-                results = list(
-                    threads.map(lambda n: run([f"x = {n} * 7"], names=["x"], files={}), range(8))
-                )
-        assert [result.values() for result in results] == [{"x": n * 7} for n in range(8)]
-    finally:
-        cluster.kill("other-version")
-        cluster.kill("no-bwrap")
+    assert [result.values() for result in results] == [{"x": n * 7} for n in range(8)]
 
 
 def test_a_cluster_without_a_fit_worker_grades_nobody_and_forged_results_count_for_nothing(
