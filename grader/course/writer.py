@@ -136,7 +136,7 @@ class Writer:
             gradebook.update_or_create_student(student)
             timestamp = _timestamp(self.course.submitted(student))
             extra = {"timestamp": timestamp} if timestamp else {}
-            gradebook.update_or_create_submission(assignment, student, **extra)
+            submission = gradebook.update_or_create_submission(assignment, student, **extra)
             notebook_id = self.notebook_name.removesuffix(".ipynb")
             notebook = gradebook.find_submission_notebook(notebook_id, assignment, student)
             grades = {grade.name: grade for grade in notebook.grades}
@@ -153,6 +153,25 @@ class Writer:
                     unchanged = cell.metadata.nbgrader.get("checksum") == compute_checksum(cell)
                     comments[name].auto_comment = "No response." if unchanged else None
             gradebook.db.flush()
+            self._late_penalty(student, submission, notebook)
+
+    def _late_penalty(self, student: str, submission: Any, notebook: Any) -> None:
+        """The late penalty of the course's late-submission plugin (nbgrader's
+        ``AssignLatePenalties.plugin_class``; its default gives none), set as autograde sets it."""
+        from nbgrader.preprocessors import AssignLatePenalties
+
+        session = self.gradebook.db
+        session.refresh(submission)  # the lateness and the score are computed by the database
+        session.refresh(notebook)
+        notebook.late_submission_penalty = None
+        late = float(submission.total_seconds_late or 0)
+        if late > 0:
+            assigner = AssignLatePenalties(config=self.course.directories.config)
+            assigner.init_plugin()
+            penalty = assigner.plugin_inst.late_submission_penalty(student, notebook.score, late)
+            if penalty is not None:
+                notebook.late_submission_penalty = min(max(float(penalty), 0.0), notebook.score)
+        session.flush()
 
     def write_tables(self, results: Mapping[str, Graded]) -> None:
         """``grades.csv`` and, if anyone was graded, the class summary."""
