@@ -60,6 +60,8 @@ HOUR = 3600.0
 RETRY_SECONDS = 30.0
 """Wait before trying again a submission whose results could not be saved or released."""
 STATUS_NAME = "status.json"
+COMPLETE_SECONDS = 60.0
+"""Age after which a submission without a secret is taken as completely written."""
 
 
 class SubmissionService(Configurable):
@@ -126,6 +128,8 @@ class Service:
         self.done: set[str] = set()
         self.graded_times: dict[str, deque[float]] = {}
         self.queue: dict[str, Waiting] = {}
+        self.busy: set[str] = set()
+        """Submissions being graded or saved."""
         self.skipped: set[str] = set()
         self.results: dict[str, Graded] = {}
         self.last_graded: tuple[float, str] | None = None
@@ -231,7 +235,7 @@ class Service:
             return
         self.skipped.discard("inbound")
         for key in names:
-            if key in self.done or key in self.queue or key in self.skipped:
+            if key in self.done or key in self.queue or key in self.busy or key in self.skipped:
                 continue
             try:
                 student, assignment, _ = parse_name(key)
@@ -251,6 +255,8 @@ class Service:
                 log.warning("%s: cannot grade %r: %s", student, key, refusal.message)
                 self.skipped.add(key)
                 continue
+            if not _complete(submission.path):
+                continue  # nbgrader submit is still copying it
             self.queue[key] = Waiting(submission)
 
     def _next(self, room: int) -> list[Waiting]:
@@ -279,6 +285,7 @@ class Service:
             elif len(chosen) < room:
                 chosen.append(waiting)
                 del self.queue[waiting.submission.key]
+                self.busy.add(waiting.submission.key)
         return chosen
 
     def _limited_until(self, student: str, ahead: int, now: float) -> float | None:
@@ -506,6 +513,7 @@ class Service:
             "status": status,
         }
         write_atomic(self._done_path(submission.key), json.dumps(record, sort_keys=True) + "\n")
+        self.busy.discard(submission.key)
         if record["final"]:
             self.done.add(submission.key)
         else:
@@ -578,6 +586,7 @@ class Service:
             RETRY_SECONDS,
         )
         waiting.ready_at = self.clock() + RETRY_SECONDS
+        self.busy.discard(submission.key)
         self.queue[submission.key] = waiting
 
     def _done_path(self, key: str) -> Path:
@@ -610,6 +619,20 @@ class Service:
             write_atomic(path, json.dumps(status, sort_keys=True) + "\n")
         except OSError as error:
             log.error("could not write the status: %s", error)
+
+
+def _complete(folder: Path) -> bool:
+    """Whether ``nbgrader submit`` has finished writing ``folder``: it writes the secret
+    last; a folder without one (an older nbgrader) is complete once a minute old."""
+    try:
+        if (folder / "submission_secret.txt").stat().st_size > 0:
+            return True
+        return time.time() - folder.stat().st_mtime > COMPLETE_SECONDS
+    except OSError:
+        try:
+            return time.time() - folder.stat().st_mtime > COMPLETE_SECONDS
+        except OSError:
+            return False
 
 
 def _quiet_log() -> logging.Logger:
