@@ -68,9 +68,9 @@ class Student:
 
     def _exchange(self, kind: str) -> None:
         """Run one of nbgrader's exchange classes (``Submit``, ``FetchFeedback``) here."""
-        from nbgrader.exchange import default as exchange
         from nbgrader.auth import Authenticator
         from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange import default as exchange
         from traitlets.config import Config
 
         config = Config()
