@@ -357,6 +357,17 @@ class Service:
         submission = waiting.submission
         try:
             finished = future.result()
+            refusal = finished.contents.refusal
+            if refusal is not None and refusal.code == "unreadable":
+                log.error(
+                    "%s: cannot grade %r: %s; left in inbound until the service restarts",
+                    submission.student,
+                    submission.key,
+                    refusal.message,
+                )
+                self.busy.discard(submission.key)
+                self.skipped.add(submission.key)
+                return None
             if finished.graded is None:
                 return finished
             due = self._due_date()
@@ -588,6 +599,20 @@ class Service:
         waiting.ready_at = self.clock() + RETRY_SECONDS
         self.busy.discard(submission.key)
         self.queue[submission.key] = waiting
+        if waiting.told:
+            return
+        waiting.told = True
+        sentences = [
+            f"Your submission of {_utc(submission.timestamp)} has arrived, but its results "
+            "could not be saved yet; the instructor has been told.",
+            "It is graded again automatically: fetch your feedback again in a few minutes.",
+        ]
+        html = render_notice_html(submission.student, "grading delayed", sentences)
+        try:
+            contents = read_contents(submission, self.policy.max_submission_bytes)
+            self._release(Finished(submission, contents, None), html)
+        except Exception as failure:  # the exchange may be on the full disk too
+            log.error("%s: no page for %r either: %s", submission.student, submission.key, failure)
 
     def _done_path(self, key: str) -> Path:
         return self.done_folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")
@@ -625,14 +650,15 @@ def _complete(folder: Path) -> bool:
     """Whether ``nbgrader submit`` has finished writing ``folder``: it writes the secret
     last; a folder without one (an older nbgrader) is complete once a minute old."""
     try:
-        if (folder / "submission_secret.txt").stat().st_size > 0:
-            return True
-        return time.time() - folder.stat().st_mtime > COMPLETE_SECONDS
+        return (folder / "submission_secret.txt").stat().st_size > 0 or _age(folder) > COMPLETE_SECONDS
+    except FileNotFoundError:
+        return _age(folder) > COMPLETE_SECONDS
     except OSError:
-        try:
-            return time.time() - folder.stat().st_mtime > COMPLETE_SECONDS
-        except OSError:
-            return False
+        return True  # unreadable: reading it says so
+
+
+def _age(folder: Path) -> float:
+    return time.time() - folder.lstat().st_mtime
 
 
 def _quiet_log() -> logging.Logger:
