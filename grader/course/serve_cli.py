@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 def print_status(root: Path, assignment: str | None) -> int:
     """The queue length, the last grading and whether a service runs, per assignment."""
     from grader.course.batch import lock_holder
-    from grader.course.inbound import list_inbound, parse_name
+    from grader.course.inbound import SubmissionError, identify, list_inbound
     from grader.course.service import STATUS_NAME
 
     reports = root.resolve() / "reports"
@@ -103,11 +103,9 @@ def print_status(root: Path, assignment: str | None) -> int:
         waiting = 0
         for key in list_inbound(course.inbound):
             try:
-                if parse_name(key)[1] == name and key not in done:
+                if key not in done and identify(course.inbound, key).assignment == name:
                     waiting += 1
-            except ValueError:
-                continue
-            except Exception:
+            except SubmissionError:
                 continue
         holder = lock_holder(course.reports)
         try:

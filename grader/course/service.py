@@ -650,7 +650,9 @@ def _complete(folder: Path) -> bool:
     """Whether ``nbgrader submit`` has finished writing ``folder``: it writes the secret
     last; a folder without one (an older nbgrader) is complete once a minute old."""
     try:
-        return (folder / "submission_secret.txt").stat().st_size > 0 or _age(folder) > COMPLETE_SECONDS
+        return (folder / "submission_secret.txt").stat().st_size > 0 or _age(
+            folder
+        ) > COMPLETE_SECONDS
     except FileNotFoundError:
         return _age(folder) > COMPLETE_SECONDS
     except OSError:

@@ -161,27 +161,3 @@ def test_the_gradebook_holds_the_last_submission_before_the_due_date(
     assert len(re.findall(r" graded early ", served.stderr)) == 3, served.stderr
     with open(course.root / "grades.csv", newline="", encoding="utf-8") as stream:
         assert sorted(row["student_id"] for row in csv.DictReader(stream)) == ["early", "lateonly"]
-
-
-def test_a_student_over_the_hourly_limit_waits_and_is_told_until_when(
-    course: Course, tmp_path: Path
-) -> None:
-    course.run("release_assignment", "hw4")
-    (course.root / "nbgrader_config.py").open("a").write("\nc.SubmissionService.max_per_hour = 2\n")
-    eager, other = make_students(course, tmp_path, ["eager", "other"])
-    for _ in range(5):
-        eager.submit()
-        time.sleep(0.01)
-    other.submit()
-
-    served = run_serve(course, "--once", "--jobs", "2")
-    assert served.returncode == 0, served.stderr[-3000:]
-    graded = sorted(str(r["student"]) for r in done_records(course))
-    assert graded == ["eager", "eager", "other"]
-    pages = [p.read_text(encoding="utf-8") for p in eager.released_pages()]
-    assert len(pages) == 5  # none dropped silently
-    waiting = [page for page in pages if "is waiting" in page]
-    assert len(waiting) == 3
-    assert all(re.search(r"graded at about \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", p) for p in waiting)
-    status = run_serve(course, "--status")
-    assert "waiting: 3 submission(s)" in status.stdout, status.stdout

@@ -4,6 +4,7 @@ for the student wherever the student can be identified, and the service keeps go
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -77,7 +78,13 @@ def test_bad_submissions_are_answered_and_the_good_one_is_graded(
     assert "sneaky: cannot grade" in log and "is not a folder" in log
     assert sum(" graded spammer " in line for line in log.splitlines()) == 2
     pages = [p.read_text(encoding="utf-8") for p in spammer.released_pages()]
-    assert len(pages) == 40 and sum("is waiting" in page for page in pages) == 38
+    waiting = [page for page in pages if "is waiting" in page]
+    assert len(pages) == 40 and len(waiting) == 38  # none dropped silently
+    when = r"graded at about \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
+    assert all(re.search(when, page) for page in waiting)
+    status = run_serve(course, "--status")
+    # the spammer's 38, and the one that broke the grader (graded again on a restart)
+    assert "not running" in status.stdout and "waiting: 39 submission(s)" in status.stdout
     assert {str(r["student"]) for r in done_records(course)} == set(names)
 
 
