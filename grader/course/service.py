@@ -51,7 +51,13 @@ from grader.course.inbound import (
     parse_name,
     read_contents,
 )
-from grader.course.writer import RECORD_NAME, Writer, grades_csv, write_atomic
+from grader.course.writer import (
+    RECORD_NAME,
+    Writer,
+    grades_csv,
+    make_durable,
+    write_atomic,
+)
 from grader.judgment.pages import render_feedback_html, render_notice_html
 
 log = logging.getLogger("grader.serve")
@@ -476,7 +482,7 @@ class Service:
                 self.summary_due = self.summary_due or time.monotonic()
             except OSError as error:
                 failures = {f.submission.student: f"grades.csv: {error}" for f in counting}
-        count = 0
+        released: list[Finished] = []
         for finished in batch:
             submission = finished.submission
             if finished.counts and submission.student in failures:
@@ -487,14 +493,22 @@ class Service:
             except Exception as error:
                 self._retry(Waiting(submission), "could not release the page of", error)
                 continue
+            released.append(finished)
+        make_durable()  # the batch's files and pages on disk before a record vouches for them
+        count = 0
+        for finished in released:
+            try:
+                self._finish(finished)
+            except Exception as error:
+                self._retry(Waiting(finished.submission), "could not record", error)
+                continue
             count += 1
         return count
 
     def _answer(self, finished: Finished) -> None:
-        """Release the submission's page, write its done record, and log its line."""
+        """Release the submission's page: its feedback, or why it was not graded."""
         submission, graded = finished.submission, finished.graded
         student = submission.student
-        now = self.clock()
         if graded is None:
             refusal = finished.contents.refusal
             assert refusal is not None
@@ -511,6 +525,12 @@ class Service:
             problems = [problem.message for problem in graded.problems]
             html = render_feedback_html(graded.report, student, problems, finished.notices)
         self._release(finished, html)
+
+    def _finish(self, finished: Finished) -> None:
+        """The submission's done record (a lost one costs a regrading), and its log line."""
+        submission, graded = finished.submission, finished.graded
+        student = submission.student
+        now = self.clock()
         refusal = finished.contents.refusal
         status = graded.status if graded is not None else refusal.code if refusal else "refused"
         record = {
@@ -523,7 +543,8 @@ class Service:
             "score": None if graded is None else graded.report.score,
             "status": status,
         }
-        write_atomic(self._done_path(submission.key), json.dumps(record, sort_keys=True) + "\n")
+        text = json.dumps(record, sort_keys=True) + "\n"
+        write_atomic(self._done_path(submission.key), text, durable=False)
         self.busy.discard(submission.key)
         if record["final"]:
             self.done.add(submission.key)
@@ -641,7 +662,7 @@ class Service:
         }
         try:
             path = self.course.service_folder / STATUS_NAME
-            write_atomic(path, json.dumps(status, sort_keys=True) + "\n")
+            write_atomic(path, json.dumps(status, sort_keys=True) + "\n", durable=False)
         except OSError as error:
             log.error("could not write the status: %s", error)
 
