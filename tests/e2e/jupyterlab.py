@@ -17,6 +17,7 @@ temporary ``JUPYTER_CONFIG_DIR`` reaches it without a file in the student's home
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -62,13 +63,37 @@ USER_SETTINGS = {
 
 @dataclass(frozen=True)
 class StudentLab:
-    """A running JupyterLab: its address, token, home folder and log."""
+    """A started JupyterLab: its address, token, folders and log."""
 
     url: str
     token: str
     home: Path
+    config_dir: Path
     log: Path
     process: subprocess.Popen[bytes]
+
+    def join_course(self, exchange: Path, course_id: str) -> None:
+        """Point the student's Assignment List at a course's exchange (read on each request)."""
+        cache = self.config_dir.parent / "nbgrader-cache"
+        write_nbgrader_configuration(self.config_dir, exchange, course_id, cache)
+
+    def wait_until_up(self) -> None:
+        """Wait until the server answers; fail with its log if it exits or takes too long."""
+        deadline = time.monotonic() + START_TIMEOUT
+        status = f"{self.url}/api/status?token={self.token}"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited while starting.\n{self.failure_report()}")
+            try:
+                with urllib.request.urlopen(status, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(
+            f"JupyterLab did not answer in {START_TIMEOUT:g} s.\n{self.failure_report()}"
+        )
 
     def lab_url(self, path: str = "lab") -> str:
         """The address of a page of the server, with the token."""
@@ -93,18 +118,9 @@ def free_port() -> int:
         return port
 
 
-def write_student_configuration(
-    config_dir: Path, exchange: Path, course_id: str, cache: Path
-) -> None:
-    """The student's Jupyter configuration folder (see the module's docstring)."""
+def write_lab_configuration(config_dir: Path) -> None:
+    """A student's server and lab extensions, and quiet lab settings (module docstring)."""
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\n"
-        f"c.Exchange.root = {str(exchange)!r}\n"
-        f"c.Exchange.cache = {str(cache)!r}\n"
-        f"c.CourseDirectory.course_id = {course_id!r}\n",
-        encoding="utf-8",
-    )
     server = {"ServerApp": {"jpserver_extensions": SERVER_EXTENSIONS}}
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(server), encoding="utf-8")
     labconfig = config_dir / "labconfig"
@@ -117,9 +133,27 @@ def write_student_configuration(
         path.write_text(json.dumps(settings), encoding="utf-8")
 
 
+def write_nbgrader_configuration(
+    config_dir: Path, exchange: Path, course_id: str, cache: Path
+) -> None:
+    """The student's ``nbgrader_config.py``: the course's exchange and id, a cache of its own."""
+    (config_dir / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        f"c.Exchange.cache = {str(cache)!r}\n"
+        f"c.CourseDirectory.course_id = {course_id!r}\n",
+        encoding="utf-8",
+    )
+
+
 def _environment(base: Path, home: Path, config_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTERLAB_SETTINGS_DIR", "HW4_STUDENT_ID"):
+    for name in (
+        "JUPYTER_PATH",
+        "JUPYTER_CONFIG_PATH",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "HW4_STUDENT_ID",
+    ):
         env.pop(name, None)
     env.update(
         HOME=str(home),
@@ -134,46 +168,29 @@ def _environment(base: Path, home: Path, config_dir: Path) -> dict[str, str]:
     return env
 
 
-def _wait_until_up(lab: StudentLab) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    status = f"{lab.url}/api/status?token={lab.token}"
-    while time.monotonic() < deadline:
-        if lab.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited while starting.\n{lab.failure_report()}")
-        try:
-            with urllib.request.urlopen(status, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"JupyterLab did not answer in {START_TIMEOUT:g} s.\n{lab.failure_report()}")
-
-
 def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """Stop the server and all it started (kernels): SIGTERM to its group, SIGKILL after ``grace``."""
+    """Stop the server and all it started (kernels): SIGTERM to its process group, then
+    SIGKILL to what is left of the group after ``grace`` seconds."""
     if process.poll() is None:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # kernels left behind by a server that exited first belong to the group too
+    with contextlib.suppress(ProcessLookupError):  # kernels of a server that exited first
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
 @contextmanager
-def student_jupyterlab(
-    base: Path, exchange: Path, course_id: str
-) -> Iterator[StudentLab]:
-    """Start the student's JupyterLab in ``base``/home; stop it (the whole group) on exit."""
+def student_jupyterlab(base: Path) -> Iterator[StudentLab]:
+    """Start the student's JupyterLab in ``base``/home; stop it (the whole group) on exit.
+
+    It is not waited for: :meth:`StudentLab.join_course` and :meth:`StudentLab.wait_until_up`
+    come next, so that the server starts while the caller does something else.
+    """
     home = base / "home"
     home.mkdir(parents=True)
     config_dir = base / "jupyter-config"
-    write_student_configuration(config_dir, exchange, course_id, base / "nbgrader-cache")
+    write_lab_configuration(config_dir)
     port = free_port()
     token = secrets.token_hex(16)
     command = [
@@ -200,11 +217,14 @@ def student_jupyterlab(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    lab = StudentLab(
-        url=f"http://127.0.0.1:{port}", token=token, home=home, log=log, process=process
-    )
     try:
-        _wait_until_up(lab)
-        yield lab
+        yield StudentLab(
+            url=f"http://127.0.0.1:{port}",
+            token=token,
+            home=home,
+            config_dir=config_dir,
+            log=log,
+            process=process,
+        )
     finally:
         stop(process)

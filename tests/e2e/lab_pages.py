@@ -20,7 +20,12 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+]
 STEP_TIMEOUT_MS = 30_000
 """The longest wait for one step to show in the page (a busy shared machine is slow)."""
 
@@ -90,7 +95,9 @@ class AssignmentList:
     def fetch(self, assignment: str) -> None:
         """Fetch a released assignment; wait for it in the downloaded list."""
         self.row(self.released, assignment).get_by_role("button", name="Fetch").click()
-        expect(self.row(self.fetched, assignment).get_by_role("button", name="Submit")).to_be_visible()
+        expect(
+            self.row(self.fetched, assignment).get_by_role("button", name="Submit")
+        ).to_be_visible()
 
     def open_notebook(self, assignment: str, notebook: str) -> None:
         """Unfold a downloaded assignment and click one of its notebooks."""
@@ -146,9 +153,9 @@ class Notebook:
         """Wait for the notebook's tab, cells and kernel to be there."""
         expect(self.tab).to_be_visible()
         expect(self.panel.locator(".jp-Cell").first).to_be_visible()
-        expect(self.panel.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
-            "data-status", "idle"
-        )
+        # the kernel's first reply changes the notebook's metadata: once it has come, a save
+        # leaves the notebook clean
+        expect(self.page.locator(".jp-StatusBar-Widget", has_text="| Idle")).to_be_visible()
 
     def code_cell(self, *lines: str) -> Locator:
         """The one code cell whose editor shows each of these lines (whole lines), found by
@@ -174,16 +181,19 @@ class Notebook:
 
     def save(self) -> None:
         """Save with Ctrl+S and wait until the tab no longer marks unsaved changes."""
+        expect(self.tab).to_have_class(re.compile(r"\bjp-mod-dirty\b"))
         self.page.keyboard.press("ControlOrMeta+s")
         expect(self.tab).not_to_have_class(re.compile(r"\bjp-mod-dirty\b"))
 
 
-def frame_text(page: Page, selector: str) -> str:
-    """The visible text of the document in an iframe (e.g. the HTML viewer's)."""
+def frame_text(page: Page, selector: str, shown: str) -> str:
+    """The visible text of the document in an iframe (e.g. the HTML viewer's), once it
+    shows ``shown``, scrolled to there."""
     frame = page.frame_locator(selector)
-    body = frame.locator("body")
-    expect(body).not_to_be_empty()
-    text: Any = body.inner_text()
+    found = frame.get_by_text(shown).first
+    expect(found).to_be_visible()
+    found.scroll_into_view_if_needed()
+    text: Any = frame.locator("body").inner_text()
     return str(text)
 
 

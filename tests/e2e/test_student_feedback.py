@@ -99,10 +99,18 @@ def instructor(course: Course) -> Iterator[Instructor]:
 
 
 @pytest.fixture
-def lab(course: Course, instructor: Instructor, tmp_path: Path) -> Iterator[StudentLab]:
-    """The student's JupyterLab, whose Assignment List reaches the course's exchange."""
-    with student_jupyterlab(tmp_path / "student", course.root / "exchange", course_id(course)) as lab:
+def starting_lab(tmp_path: Path) -> Iterator[StudentLab]:
+    """The student's JupyterLab, started (it starts while the course is made)."""
+    with student_jupyterlab(tmp_path / "student") as lab:
         yield lab
+
+
+@pytest.fixture
+def lab(starting_lab: StudentLab, course: Course, instructor: Instructor) -> StudentLab:
+    """The student's JupyterLab, up, its Assignment List on the course's exchange."""
+    starting_lab.join_course(course.root / "exchange", course_id(course))
+    starting_lab.wait_until_up()
+    return starting_lab
 
 
 @pytest.fixture
@@ -135,6 +143,7 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
     lab: StudentLab, instructor: Instructor, screenshots: Path
 ) -> None:
     student = getpass.getuser()  # nbgrader's student ID is the Unix user name
+    no_relu = next(m for m in MISCONCEPTIONS if m.tag == "no_relu")
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
@@ -152,7 +161,7 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
             notebook.replace_source(
                 notebook.code_cell('STUDENT_ID = ""'), f"STUDENT_ID = {student!r}"
             )
-            for grade_id, source in ANSWERS.items():
+            for source in ANSWERS.values():
                 last_line = source.rsplit("\n", 1)[1]
                 cell = notebook.code_cell("raise NotImplementedError()", last_line)
                 notebook.replace_source(cell, source)
@@ -181,14 +190,14 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
             view_feedback.click()
             listed = page.locator(".jp-DirListing-item", has_text=f"{ASSIGNMENT}.html")
             listed.dblclick()
-            text = frame_text(page, ".jp-HTMLViewer:visible iframe")
+            mistake = no_relu.sentence.split(":")[0]  # "The forward pass leaves out the ReLU"
+            text = frame_text(page, ".jp-HTMLViewer:visible iframe", mistake)
             screenshot(page, screenshots, "06-feedback-page.png")
         except Exception as error:
             raise AssertionError(f"{error}\n\n{lab.failure_report()}") from error
         finally:
             page.close()
 
-    no_relu = next(m for m in MISCONCEPTIONS if m.tag == "no_relu")
     assert no_relu.sentence in " ".join(text.split()), text[-3000:]
 
     variant = make_variant(student)
