@@ -122,14 +122,16 @@ def screenshots() -> Path:
 
 
 def numbers_as_printed(value: Any) -> set[str]:
-    """How a value may be printed: numpy's repr and str, Python's, a few roundings."""
+    """How a value may be printed, in forms that a page shows only for that value: numpy's
+    and Python's reprs of an array (brackets included), a number's reprs and roundings
+    with a decimal point."""
     array = np.asarray(value, dtype=float)
     if array.ndim == 0:
         number = float(array)
         shown = {repr(number), f"{number:g}", f"{number:.3g}", f"{number:.4g}", f"{number:.3f}"}
+        shown = {text for text in shown if "." in text}
     else:
         shown = {repr(array), str(array), repr(array.tolist())}
-        shown.add(", ".join(f"{number:g}" for number in array.tolist()))
     return {" ".join(text.split()) for text in shown}
 
 
@@ -202,14 +204,15 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
 
     variant = make_variant(student)
     reference = solutions.answers(variant.theta, variant.X, variant.y, variant.eta)
-    own = {"y_hat": variant.theta[3] * (variant.X @ variant.theta[:2] + variant.theta[2])}
-    own["y_hat"] = own["y_hat"] + variant.theta[4]
-    own["loss"] = float(np.mean((own["y_hat"] - variant.y) ** 2))
+    z = variant.X @ variant.theta[:2] + variant.theta[2]
+    y_hat = variant.theta[3] * z + variant.theta[4]  # the student's: without the ReLU
+    own = {"y_hat": y_hat, "loss": float(np.mean((y_hat - variant.y) ** 2))}
     for name, value in own.items():
-        # the student's own results are printed (the cells' outputs), so the search can see
-        # a value; the right ones, which differ, are nowhere
+        # the student's own results are in the page (the cells' outputs), so the search sees
+        # a printed value; the right ones, which differ from them, are nowhere
         assert any(shows(text, printed) for printed in numbers_as_printed(value)), name
         expected = numbers_as_printed(reference[name])
-        assert not expected & numbers_as_printed(value), name
-        assert not [printed for printed in expected if shows(text, printed)], name
+        assert expected and not expected & numbers_as_printed(value), name
+        shown = [printed for printed in expected if shows(text, printed)]
+        assert not shown, f"the page shows the expected {name}: {shown}"
     print(f"feedback ready {seconds:.1f} s after the submit")
