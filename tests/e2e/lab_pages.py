@@ -79,6 +79,11 @@ class AssignmentList:
         for listing in (self.released, self.fetched, self.submitted):
             expect(listing.locator(".list_loading")).to_be_hidden()
 
+    def show(self) -> None:
+        """Bring the panel's tab to the front (after a notebook was opened beside it)."""
+        self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Assignments").click()
+        expect(self.released).to_be_visible()
+
     def row(self, listing: Locator, assignment: str) -> Locator:
         """The top row of an assignment in one of the lists."""
         name = self.page.locator(":scope > .col-md-12 > .item_name")

@@ -178,7 +178,7 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
                 assert by_id[grade_id] == source, grade_id
             screenshot(page, screenshots, "03-notebook-answered.png")
 
-            page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Assignments").click()
+            assignments.show()
             submitted_at = time.monotonic()
             assignments.submit(ASSIGNMENT)
             screenshot(page, screenshots, "04-submitted.png")
@@ -196,6 +196,7 @@ def test_a_student_submits_in_jupyterlab_and_fetches_feedback_naming_the_mistake
             text = frame_text(page, ".jp-HTMLViewer:visible iframe", mistake)
             screenshot(page, screenshots, "06-feedback-page.png")
         except Exception as error:
+            screenshot(page, screenshots, "failure.png")
             raise AssertionError(f"{error}\n\n{lab.failure_report()}") from error
         finally:
             page.close()
