@@ -1,5 +1,5 @@
 """What a student does in JupyterLab's pages, with playwright: each step waits for what it
-changes to show (no sleeps).
+changes to show, never for a set time.
 
 The Assignment List is nbgrader's lab extension: three lists (released, downloaded,
 submitted) whose rows carry one button each (Fetch, Submit, Fetch Feedback). Notebook
@@ -32,22 +32,24 @@ STEP_TIMEOUT_MS = 30_000
 
 @contextmanager
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium driven by playwright (which never downloads a browser of its own)."""
+    """Debian's Chromium driven by playwright (which never downloads a browser of its own);
+    playwright's ``expect`` waits up to ``STEP_TIMEOUT_MS`` meanwhile."""
     executable = shutil.which("chromium")
     if executable is None:
         raise RuntimeError("Debian's chromium is needed for the browser tests (see .ci/run)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        expect.set_options(timeout=STEP_TIMEOUT_MS)
         try:
             yield browser
         finally:
+            expect.set_options(timeout=None)  # playwright's default again
             browser.close()
 
 
 def open_lab(page: Page, url: str) -> None:
     """Load JupyterLab and wait for its menu bar and file browser."""
     page.set_default_timeout(STEP_TIMEOUT_MS)
-    expect.set_options(timeout=STEP_TIMEOUT_MS)
     page.goto(url)
     expect(page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_be_visible()
     expect(page.locator(".jp-DirListing")).to_be_visible()
@@ -99,9 +101,9 @@ class AssignmentList:
 
     def fetch(self, assignment: str) -> None:
         """Fetch a released assignment; wait for it in the downloaded list."""
-        self.row(self.released, assignment).get_by_role("button", name="Fetch").click()
+        self.row(self.released, assignment).get_by_role("button", name="Fetch", exact=True).click()
         expect(
-            self.row(self.fetched, assignment).get_by_role("button", name="Submit")
+            self.row(self.fetched, assignment).get_by_role("button", name="Submit", exact=True)
         ).to_be_visible()
 
     def open_notebook(self, assignment: str, notebook: str) -> None:
@@ -114,9 +116,9 @@ class AssignmentList:
 
     def submit(self, assignment: str) -> Locator:
         """Submit a downloaded assignment; wait for it in the submitted list and return its row."""
-        self.row(self.fetched, assignment).get_by_role("button", name="Submit").click()
+        self.row(self.fetched, assignment).get_by_role("button", name="Submit", exact=True).click()
         row = self.row(self.submitted, assignment)
-        expect(row.get_by_role("button", name="Fetch Feedback")).to_be_visible()
+        expect(row.get_by_role("button", name="Fetch Feedback", exact=True)).to_be_visible()
         return row
 
     def wait_for_feedback(self, assignment: str, timeout: float) -> Locator:
@@ -134,12 +136,12 @@ class AssignmentList:
                     f"no feedback to fetch for {assignment} after {timeout:g} s; the submitted "
                     f"list shows: {self.submitted.inner_text()!r}"
                 )
-            self.page.wait_for_timeout(500)  # the list does not refresh itself
+            self.page.wait_for_timeout(500)  # between two refreshes: the list has no push
 
     def fetch_feedback(self, assignment: str) -> Locator:
         """Click Fetch Feedback; wait for the '(view feedback)' link and return it."""
         row = self.row(self.submitted, assignment)
-        row.get_by_role("button", name="Fetch Feedback").click()
+        row.get_by_role("button", name="Fetch Feedback", exact=True).click()
         link = row.locator("a", has_text="(view feedback)")
         expect(link).to_be_visible()
         return link
@@ -181,8 +183,7 @@ class Notebook:
         editor.click()
         self.page.keyboard.press("ControlOrMeta+a")
         self.page.keyboard.insert_text(source)
-        shown = [line for line in source.split("\n")]
-        expect(editor.locator(".cm-line")).to_have_text(shown)
+        expect(editor.locator(".cm-line")).to_have_text(source.split("\n"))
 
     def save(self) -> None:
         """Save with Ctrl+S and wait until the tab no longer marks unsaved changes."""
