@@ -261,6 +261,10 @@ class Service:
                 log.warning("%s: cannot grade %r: %s", student, key, refusal.message)
                 self.skipped.add(key)
                 continue
+            except Exception as error:  # whatever it is, one folder never stops the service
+                log.error("%s: cannot grade %r: %s: %s", student, key, type(error).__name__, error)
+                self.skipped.add(key)
+                continue
             if not _complete(submission.path):
                 continue  # nbgrader submit is still copying it
             self.queue[key] = Waiting(submission)
