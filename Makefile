@@ -16,7 +16,7 @@ RELEASE := assignments/release/hw4
 SITE := _build/html/index.html
 SITE_STUDENT := _build/html-student/index.html
 
-.PHONY: all venv book book-student release grade test lint clean
+.PHONY: all venv book book-student release grade serve test lint clean
 # a recipe that fails leaves no target behind that looks up to date
 .DELETE_ON_ERROR:
 
@@ -112,6 +112,11 @@ book-student: $(STAMP) release
 # class"); extra options through GRADE_ARGS, e.g. make grade GRADE_ARGS="--zip lms.zip".
 grade: $(STAMP)
 	cd assignments && ../$(PY) -m grader grade hw4 $(GRADE_ARGS)
+
+# Grade each submission as it arrives in the exchange and release its feedback (README:
+# "Feedback in seconds"); stop with Ctrl-C. Options through SERVE_ARGS, e.g. "--once".
+serve: $(STAMP)
+	cd assignments && ../$(PY) -m grader serve hw4 $(SERVE_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

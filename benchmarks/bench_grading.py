@@ -102,8 +102,8 @@ def typed_answers(student: str, wrong: bool) -> dict[str, str]:
     }
 
 
-def write_submissions(root: Path, count: int) -> None:
-    """``count`` submissions: a mix of solved, typed-in, wrong and blank notebooks."""
+def write_submissions(root: Path, count: int, prefix: str = "student") -> None:
+    """``count`` submissions (of ``<prefix>00``...): solved, typed-in, wrong and blank notebooks."""
     release = nbformat.read(root / "release" / "hw4" / "hw4.ipynb", as_version=4)
     source = nbformat.read(root / "source" / "hw4" / "hw4.ipynb", as_version=4)
     solution = {
@@ -112,7 +112,7 @@ def write_submissions(root: Path, count: int) -> None:
         if c.metadata.get("nbgrader", {}).get("solution")
     }
     for number in range(count):
-        student = f"student{number:02d}"
+        student = f"{prefix}{number:02d}"
         kind = ("solved", "typed", "wrong", "solved", "blank")[number % 5]
         notebook = nbformat.from_dict(json.loads(nbformat.writes(release)))
         sources = {"student_id": f"STUDENT_ID = {student!r}"}

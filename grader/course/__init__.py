@@ -114,6 +114,19 @@ class Course:
         return self.reports / student
 
     @property
+    def service_folder(self) -> Path:
+        """The submission service's own records: which submissions are done, its status."""
+        return self.reports / ".service"
+
+    @property
+    def inbound(self) -> Path:
+        """nbgrader's exchange folder where submissions arrive (``<exchange>/<course>/inbound``)."""
+        from nbgrader.exchange.default import Exchange
+
+        root = Exchange(config=self.directories.config).root
+        return Path(root) / self.course_id / "inbound"
+
+    @property
     def summary(self) -> Path:
         """The class summary's folder."""
         return self.reports / "class-summary"

@@ -46,6 +46,7 @@ SAVE_SECONDS = 0.5
 """Longest a graded student waits to be saved while others are still being graded."""
 MAX_SUPPORT_FILE_BYTES = 1024 * 1024
 PROGRESS_WIDTH = 30
+LOCK_NAME = ".lock"
 
 
 @dataclass
@@ -75,7 +76,7 @@ def grade_class(
         progress = Progress(len(students), stream)
         todo: list[tuple[str, str]] = []
         for student in students:
-            digest = _digest(course.submitted(student), release.notebook_name)
+            digest = submission_digest(course.submitted(student), release.notebook_name)
             done = None if force else writer.stored(student, digest)
             if done is None:
                 todo.append((student, digest))
@@ -200,7 +201,7 @@ def _submitted_notebook(folder: Path, expected: str) -> tuple[bytes | None, str,
         return None, path.name, problems
 
 
-def _digest(folder: Path, expected: str) -> str:
+def submission_digest(folder: Path, expected: str) -> str:
     """A fingerprint of the submitted notebook(s): a rerun regrades only what changed."""
     sha = hashlib.sha256()
     for path in sorted(folder.glob("*.ipynb")):
@@ -264,19 +265,40 @@ def check_runs_code(run: RunCells) -> None:
 
 
 @contextmanager
-def exclusive_run(folder: Path) -> Iterator[None]:
-    """One grading run per assignment at a time: hold ``folder/.lock`` (it dies with the
-    process that holds it); refuse if another run holds it."""
+def exclusive_run(folder: Path, holder: str = "python -m grader grade") -> Iterator[None]:
+    """One grading run per assignment at a time (``grade`` or ``serve``): hold
+    ``folder/.lock``, which dies with the process that holds it, and write in it who holds
+    it; refuse, naming the holder, if another run holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    lock = folder / LOCK_NAME
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
+            other = lock_holder(folder) or "another grading run"
             raise CourseError(
-                f"another grading run is working in {folder}; wait for it to finish"
+                f"{other} is working in {folder}: wait for it to finish, or stop it first"
             ) from error
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{holder} (process {os.getpid()})\n".encode(), 0)
         yield
+    finally:
+        os.close(descriptor)
+
+
+def lock_holder(folder: Path) -> str | None:
+    """Who holds ``folder``'s lock now, or None if nobody does."""
+    try:
+        descriptor = os.open(folder / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "a run"
+        return None
     finally:
         os.close(descriptor)
 

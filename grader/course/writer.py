@@ -10,7 +10,8 @@ student marked finished whose scores are not in the gradebook:
    transaction, then each one's grading record and, last, the completion marker.
 
 :meth:`Writer.stored` reads a finished student back; :meth:`Writer.write_tables` writes
-``grades.csv`` and the class summary. Every file is written atomically.
+``grades.csv`` and the class summary. Every file is written atomically, and a batch's
+files are synced to the disk together, once, before any of its markers is written.
 """
 
 from __future__ import annotations
@@ -76,12 +77,14 @@ class Writer:
         autograded = course.autograded(student)
         _copy_submission_files(course.submitted(student), autograded)
         if graded.notebook is not None:
-            write_atomic(autograded / self.notebook_name, _writes(graded.notebook))
+            write_atomic(autograded / self.notebook_name, _writes(graded.notebook), durable=False)
         problems = [problem.message for problem in graded.problems]
         write_atomic(
-            folder / "feedback.html", render_feedback_html(graded.report, student, problems)
+            folder / "feedback.html",
+            render_feedback_html(graded.report, student, problems),
+            durable=False,
         )
-        write_atomic(folder / "results.json", results_json(graded))
+        write_atomic(folder / "results.json", results_json(graded), durable=False)
 
     def save(self, batch: Sequence[tuple[Graded, str]]) -> dict[str, str]:
         """Commit the scores of written students (with their digests) in one transaction,
@@ -111,14 +114,15 @@ class Writer:
                     failures[graded.student] = _describe(error)
         finally:
             del session.commit  # nbgrader's own commit again
+        make_durable()  # the files of write() on disk before any marker vouches for them
         for graded, digest in batch:
             if graded.student in failures:
                 continue
             folder = self.course.student_reports(graded.student)
             try:
-                write_atomic(folder / RECORD_NAME, graded.record(digest))
-                if graded.final:
-                    write_atomic(folder / MARKER_NAME, digest + "\n")
+                write_atomic(folder / RECORD_NAME, graded.record(digest), durable=False)
+                if graded.final:  # a marker lost with the power costs a regrading, no more
+                    write_atomic(folder / MARKER_NAME, digest + "\n", durable=False)
             except Exception as error:  # one student's write never stops the batch
                 failures[graded.student] = _describe(error)
         return failures
@@ -136,7 +140,7 @@ class Writer:
             gradebook.update_or_create_student(student)
             timestamp = _timestamp(self.course.submitted(student))
             extra = {"timestamp": timestamp} if timestamp else {}
-            gradebook.update_or_create_submission(assignment, student, **extra)
+            submission = gradebook.update_or_create_submission(assignment, student, **extra)
             notebook_id = self.notebook_name.removesuffix(".ipynb")
             notebook = gradebook.find_submission_notebook(notebook_id, assignment, student)
             grades = {grade.name: grade for grade in notebook.grades}
@@ -153,6 +157,25 @@ class Writer:
                     unchanged = cell.metadata.nbgrader.get("checksum") == compute_checksum(cell)
                     comments[name].auto_comment = "No response." if unchanged else None
             gradebook.db.flush()
+            self._late_penalty(student, submission, notebook)
+
+    def _late_penalty(self, student: str, submission: Any, notebook: Any) -> None:
+        """The late penalty of the course's late-submission plugin (nbgrader's
+        ``AssignLatePenalties.plugin_class``; its default gives none), set as autograde sets it."""
+        from nbgrader.preprocessors import AssignLatePenalties
+
+        session = self.gradebook.db
+        session.refresh(submission)  # the lateness and the score are computed by the database
+        session.refresh(notebook)
+        notebook.late_submission_penalty = None
+        late = float(submission.total_seconds_late or 0)
+        if late > 0:
+            assigner = AssignLatePenalties(config=self.course.directories.config)
+            assigner.init_plugin()
+            penalty = assigner.plugin_inst.late_submission_penalty(student, notebook.score, late)
+            if penalty is not None:
+                notebook.late_submission_penalty = min(max(float(penalty), 0.0), notebook.score)
+        session.flush()
 
     def write_tables(self, results: Mapping[str, Graded]) -> None:
         """``grades.csv`` and, if anyone was graded, the class summary."""
@@ -215,25 +238,33 @@ def results_json(graded: Graded) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8) through a temporary file, fsync and rename: a reader
-    sees the old file or the new one, never a torn one."""
+def write_atomic(path: Path, data: str | bytes, durable: bool = True) -> None:
+    """Write ``data`` (text as UTF-8) through a temporary file and a rename: a reader sees
+    the old file or the new one, never a torn one. ``durable``: synced to the disk before
+    it returns (else :func:`make_durable` later syncs a whole batch of files at once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself made durable
-    finally:
-        os.close(directory)
+    if durable:
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself made durable
+        finally:
+            os.close(directory)
+
+
+def make_durable() -> None:
+    """Everything written so far on disk: one sync for a batch instead of two per file."""
+    os.sync()
 
 
 def _copy_submission_files(submitted: Path, autograded: Path) -> None:
@@ -248,7 +279,7 @@ def _copy_submission_files(submitted: Path, autograded: Path) -> None:
             continue
         if entry.stat().st_size > MAX_COPIED_BYTES:
             continue
-        write_atomic(autograded / entry.name, entry.read_bytes())
+        write_atomic(autograded / entry.name, entry.read_bytes(), durable=False)
 
 
 def _timestamp(submitted: Path) -> str | None:

@@ -55,20 +55,29 @@ def environment() -> Environment:
     return env
 
 
+def render_notice_html(student_id: str, title: str, sentences: Sequence[str]) -> str:
+    """A page about a submission that has no grading to show (yet): waiting, refused."""
+    return render("notice.html.j2", student=student_id, title=title, sentences=list(sentences))
+
+
 def render(template: str, **values: Any) -> str:
     """The page ``template`` (a file in ``templates/``) filled in with ``values``."""
     return environment().get_template(template).render(**values)
 
 
-def render_feedback_html(report: Report, student_id: str, problems: Sequence[str] = ()) -> str:
+def render_feedback_html(
+    report: Report, student_id: str, problems: Sequence[str] = (), notices: Sequence[str] = ()
+) -> str:
     """The feedback page of one student's report, as a complete HTML document.
 
     ``problems`` are sentences about the submission itself (an edited locked cell, a
-    notebook that could not be read...), listed in a section of their own.
+    notebook that could not be read...), listed in a section of their own; ``notices``
+    (when it was submitted, whether it counts for the grade) open the page.
     """
     return render(
         "feedback.html.j2",
         student=student_id,
+        notices=list(notices),
         score=report.score,
         max_score=report.max_score,
         notes=report.notes,
