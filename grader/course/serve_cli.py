@@ -12,13 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.course import Course, CourseError
 from grader.course.cli import make_limits, sandbox_missing_reason
-from grader.sandbox import SandboxPool
+from grader.sandbox import Limits, SandboxPool
+
+if TYPE_CHECKING:
+    from grader.course.grade_one import RunCells
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run student code WITHOUT isolation where bubblewrap is missing (trusted code only)",
     )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the students' code on the Dask cluster whose scheduler is at ADDRESS "
+        "(e.g. tcp://10.0.0.5:8786); verdicts, pages and files stay here",
+    )
     parser.add_argument("--cell-timeout", type=float, help="seconds one cell may take")
     parser.add_argument("--notebook-timeout", type=float, help="seconds one notebook may take")
     parser.add_argument("--memory-mb", type=int, help="memory one submission may use (MiB)")
@@ -51,26 +62,53 @@ def run(args: argparse.Namespace) -> int:
     if not args.assignment:
         print("error: name the assignment to serve, e.g. hw4", file=sys.stderr)
         return 2
-    import os
-
-    jobs = args.jobs or len(os.sched_getaffinity(0))
+    if args.dask is not None and args.unsafe_no_sandbox:
+        print(
+            "error: --dask runs students' code only in the workers' sandboxes; "
+            "--unsafe-no-sandbox cannot be used with it",
+            file=sys.stderr,
+        )
+        return 2
     _configure_logging()
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
-    with SandboxPool(limits, workers=jobs, unsafe=args.unsafe_no_sandbox) as pool:
-        try:
-            course = Course.open(Path(args.course), args.assignment)
-            if not args.unsafe_no_sandbox and (reason := sandbox_missing_reason(pool)):
-                print(f"error: refusing to grade: {reason}", file=sys.stderr)
-                return 2
-            from grader.course.batch import exclusive_run
-            from grader.course.service import Service
+    try:
+        if args.dask is not None:
+            return _serve_on_cluster(args, limits)
+        return _serve_here(args, limits)
+    except CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
-            with exclusive_run(course.reports, "python -m grader serve"):
-                Service(course, pool.run_cells, jobs).serve(once=args.once)
-        except CourseError as error:
-            print(f"error: {error}", file=sys.stderr)
+
+def _serve_here(args: argparse.Namespace, limits: Limits) -> int:
+    """Serve with the sandboxes of this machine."""
+    jobs = args.jobs or len(os.sched_getaffinity(0))
+    with SandboxPool(limits, workers=jobs, unsafe=args.unsafe_no_sandbox) as pool:
+        course = Course.open(Path(args.course), args.assignment)
+        if not args.unsafe_no_sandbox and (reason := sandbox_missing_reason(pool)):
+            print(f"error: refusing to grade: {reason}", file=sys.stderr)
             return 2
+        _serve(course, pool.run_cells, jobs, args.once)
     return 0
+
+
+def _serve_on_cluster(args: argparse.Namespace, limits: Limits) -> int:
+    """Serve with the students' code run on the Dask cluster at ``--dask``."""
+    from grader.course.dask_runner import DaskRunCells  # with distributed: loaded once needed
+
+    course = Course.open(Path(args.course), args.assignment)
+    with DaskRunCells(args.dask, limits) as cluster:
+        _serve(course, cluster, args.jobs or cluster.threads, args.once)
+    return 0
+
+
+def _serve(course: Course, run: RunCells, jobs: int, once: bool) -> None:
+    """The service, holding the assignment's lock (``grade`` refuses while it runs)."""
+    from grader.course.batch import exclusive_run
+    from grader.course.service import Service
+
+    with exclusive_run(course.reports, "python -m grader serve"):
+        Service(course, run, jobs).serve(once=once)
 
 
 def print_status(root: Path, assignment: str | None) -> int:

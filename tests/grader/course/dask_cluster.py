@@ -46,6 +46,13 @@ class Cluster:
         """The scheduler's address, once it has written it."""
         return str(json.loads(self.scheduler_file.read_text())["address"])
 
+    def _written_address(self) -> str | None:
+        """The address in the scheduler's file, once the whole file is written."""
+        try:
+            return str(json.loads(self.scheduler_file.read_text())["address"])
+        except (OSError, ValueError, KeyError):
+            return None
+
     def _start(
         self,
         name: str,
@@ -90,11 +97,11 @@ class Cluster:
         """The test's own client (once the scheduler has written its file)."""
         if self.client is None:
             deadline = time.monotonic() + START_SECONDS
-            while not self.scheduler_file.is_file():
+            while (address := self._written_address()) is None:
                 if self.processes["scheduler"].poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the scheduler did not start: {self.log('scheduler')}")
                 time.sleep(0.2)
-            self.client = Client(self.address, timeout=60, set_as_default=False)
+            self.client = Client(address, timeout=60, set_as_default=False)
         return self.client
 
     def wait_for(self, *names: str) -> dict[str, str]:

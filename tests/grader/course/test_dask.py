@@ -25,10 +25,12 @@ from dask.utils import key_split
 
 from grader.course.cli import make_limits
 from grader.course.dask_runner import ClusterError, DaskRunCells
+from grader.judgment.misconceptions import MISCONCEPTIONS
 from tests.conftest import Course
 
 from .builders import Notebook, filled, insert_after, solved_notebook, write
 from .dask_cluster import Cluster, project_copy
+from .exchange import WITHOUT_RELU, make_students, run_serve
 from .run_command import environment, grade_command, run_grade
 from .submissions import CASES, Case
 
@@ -254,3 +256,22 @@ def test_the_cluster_is_never_used_without_the_sandbox(
     assert result.returncode == 2
     assert "--unsafe-no-sandbox cannot be used with it" in result.stderr
     assert not (course / "grades.csv").exists()
+
+
+def test_the_service_grades_on_the_cluster(setup: Setup, tmp_path: Path) -> None:
+    course = Course(copy_of(setup.batch, tmp_path / "course"))
+    course.run("release_assignment", "hw4")
+    wrong, right = make_students(course, tmp_path, ["served-wrong", "served-right"])
+    wrong.submit(WITHOUT_RELU)
+    right.submit()
+    served = run_serve(course, "--once", "--dask", setup.cluster.address)
+    assert served.returncode == 0, served.stderr[-3000:]
+    lines = served.stderr.splitlines()
+    assert "score 11/11 status ok" in next(
+        line for line in lines if " graded served-right " in line
+    )
+    for unfit in ("other-version", "no-bwrap"):  # never given a student's run
+        assert f"refused Dask worker {setup.cluster.wait_for(unfit)[unfit]}: " in served.stderr
+    no_relu = next(m for m in MISCONCEPTIONS if m.tag == "no_relu")
+    (page,) = wrong.released_pages()
+    assert no_relu.sentence in page.read_text(encoding="utf-8")
