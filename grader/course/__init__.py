@@ -22,10 +22,13 @@ opened: the hidden tests import this package inside every autograded notebook.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 CONFIG_NAME = "nbgrader_config.py"
 STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
 """The student IDs graded: safe as a folder name, a file name and a page's title."""
+LOCK_NAME = ".lock"
 
 
 class CourseError(Exception):
@@ -147,3 +151,54 @@ class Course:
             [name for name in found if STUDENT_ID_PATTERN.match(name)],
             [name for name in found if not STUDENT_ID_PATTERN.match(name)],
         )
+
+
+@contextmanager
+def exclusive_run(folder: Path, holder: str = "python -m grader grade") -> Iterator[None]:
+    """One grading run per assignment at a time (``grade`` or ``serve``): hold
+    ``folder/.lock``, which dies with the process that holds it, and write in it who holds
+    it; refuse, naming the holder, if another run holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / LOCK_NAME
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise CourseError(busy_message(folder, lock_holder(folder))) from error
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{holder} (process {os.getpid()})\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def lock_holder(folder: Path) -> str | None:
+    """Who holds ``folder``'s lock now, or None if nobody does."""
+    try:
+        descriptor = os.open(folder / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "a run"
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def busy_message(folder: Path, holder: str | None) -> str:
+    """Why a run cannot start while ``holder`` works in ``folder``."""
+    other = holder or "another grading run"
+    return f"{other} is working in {folder}: wait for it to finish, or stop it first"
+
+
+def refuse_if_busy(root: Path, assignment: str) -> None:
+    """Raise :class:`CourseError` at once if a ``grade`` or ``serve`` works on the
+    assignment (before anything starts; the lock itself is taken later)."""
+    folder = root.resolve() / "reports" / assignment
+    holder = lock_holder(folder)
+    if holder is not None:
+        raise CourseError(busy_message(folder, holder))

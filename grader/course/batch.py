@@ -11,15 +11,12 @@ it writes ``grades.csv`` and the class summary.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
@@ -27,7 +24,7 @@ from typing import TextIO
 from nbformat import NotebookNode
 
 from grader import grade
-from grader.course import Course, CourseError
+from grader.course import Course, CourseError, exclusive_run
 from grader.course.grade_one import (
     MAX_NOTEBOOK_BYTES,
     Graded,
@@ -46,7 +43,6 @@ SAVE_SECONDS = 0.5
 """Longest a graded student waits to be saved while others are still being graded."""
 MAX_SUPPORT_FILE_BYTES = 1024 * 1024
 PROGRESS_WIDTH = 30
-LOCK_NAME = ".lock"
 
 
 @dataclass
@@ -262,45 +258,6 @@ def check_runs_code(run: RunCells) -> None:
         ]
         detail = result.problem or "".join(errors) or "no value came back"
         raise CourseError(f"the sandbox cannot run code here: {detail}")
-
-
-@contextmanager
-def exclusive_run(folder: Path, holder: str = "python -m grader grade") -> Iterator[None]:
-    """One grading run per assignment at a time (``grade`` or ``serve``): hold
-    ``folder/.lock``, which dies with the process that holds it, and write in it who holds
-    it; refuse, naming the holder, if another run holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = folder / LOCK_NAME
-    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            other = lock_holder(folder) or "another grading run"
-            raise CourseError(
-                f"{other} is working in {folder}: wait for it to finish, or stop it first"
-            ) from error
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{holder} (process {os.getpid()})\n".encode(), 0)
-        yield
-    finally:
-        os.close(descriptor)
-
-
-def lock_holder(folder: Path) -> str | None:
-    """Who holds ``folder``'s lock now, or None if nobody does."""
-    try:
-        descriptor = os.open(folder / LOCK_NAME, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return os.pread(descriptor, 200, 0).decode(errors="replace").strip() or "a run"
-        return None
-    finally:
-        os.close(descriptor)
 
 
 class Progress:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.course import Course, CourseError
+from grader.course import Course, CourseError, refuse_if_busy
 from grader.sandbox import Limits, SandboxPool, SandboxUnavailable, check_sandbox
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
     try:
+        refuse_if_busy(Path(args.course), args.assignment)
         if args.dask is not None:
             course, result = _grade_on_cluster(args, limits)
         else:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.course import Course, CourseError
+from grader.course import Course, CourseError, refuse_if_busy
 from grader.course.cli import make_limits, sandbox_missing_reason
 from grader.sandbox import Limits, SandboxPool
 
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     _configure_logging()
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
     try:
+        refuse_if_busy(Path(args.course), args.assignment)
         if args.dask is not None:
             return _serve_on_cluster(args, limits)
         return _serve_here(args, limits)
@@ -104,7 +105,7 @@ def _serve_on_cluster(args: argparse.Namespace, limits: Limits) -> int:
 
 def _serve(course: Course, run: RunCells, jobs: int, once: bool) -> None:
     """The service, holding the assignment's lock (``grade`` refuses while it runs)."""
-    from grader.course.batch import exclusive_run
+    from grader.course import exclusive_run
     from grader.course.service import Service
 
     with exclusive_run(course.reports, "python -m grader serve"):
@@ -113,7 +114,7 @@ def _serve(course: Course, run: RunCells, jobs: int, once: bool) -> None:
 
 def print_status(root: Path, assignment: str | None) -> int:
     """The queue length, the last grading and whether a service runs, per assignment."""
-    from grader.course.batch import lock_holder
+    from grader.course import lock_holder
     from grader.course.inbound import SubmissionError, identify, list_inbound
     from grader.course.service import STATUS_NAME
 

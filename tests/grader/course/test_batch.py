@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from grader import RUBRIC
-from grader.course import Course, CourseError
-from grader.course.batch import ClassResult, Progress, exclusive_run, grade_class
+from grader.course import Course, CourseError, exclusive_run
+from grader.course.batch import ClassResult, Progress, grade_class
 from grader.sandbox import Answer, CellResult, SandboxResult
 from tests.conftest import Course as CourseCopy
 

@@ -161,3 +161,13 @@ def test_the_gradebook_holds_the_last_submission_before_the_due_date(
     assert len(re.findall(r" graded early ", served.stderr)) == 3, served.stderr
     with open(course.root / "grades.csv", newline="", encoding="utf-8") as stream:
         assert sorted(row["student_id"] for row in csv.DictReader(stream)) == ["early", "lateonly"]
+
+
+def test_serve_refuses_while_grade_works(course: Course) -> None:
+    from grader.course import exclusive_run
+
+    with exclusive_run(course.root / "reports" / "hw4", "python -m grader grade"):
+        refused = run_serve(course, "--once")
+    assert refused.returncode == 2
+    assert "python -m grader grade (process" in refused.stderr
+    assert "serving" not in refused.stderr  # refused before anything started
