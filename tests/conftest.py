@@ -17,6 +17,7 @@ every test stands alone, in any order and any worker.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -90,8 +91,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
-    """A course whose release is generated (shared by the whole session: add, never change)."""
-    return build_course(tmp_path_factory.mktemp("course"))
+    """A course whose release is generated (shared by the whole session: add, never change).
+
+    Under xdist the workers share one: the first to need it builds it in the run's
+    temporary folder (which every worker's lies in) while the others wait on a lock.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build_course(tmp_path_factory.mktemp("course"))
+    run_folder = tmp_path_factory.getbasetemp().parent
+    root = run_folder / "released-course"
+    built = run_folder / "released-course.built"
+    with (run_folder / "released-course.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not built.is_file():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
+            build_course(root)
+            built.touch()
+    return Course(root)
 
 
 @pytest.fixture
