@@ -61,7 +61,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Each test file to one worker as a whole, the book's files together (they share a build)."""
+    """Each test file to one worker as a whole, the book's files together (they share a build),
+    handed out in the order ``pytest_collection_modifyitems`` gives them."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ByFile(LoadScopeScheduling):
@@ -69,6 +70,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             path = nodeid.split("::", 1)[0]
             return "tests/book" if path.startswith("tests/book/") else path
 
+    # xdist would otherwise hand out the files with the most tests first, which puts the
+    # slow files of a single long test (the feedback chain, the resumed batch) last
+    config.option.loadscopereorder = False
     return ByFile(config, log)
 
 
