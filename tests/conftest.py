@@ -93,6 +93,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: weight[_group(item)])
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The whole run's temporary folder, in which every xdist worker's lies (None without
+    xdist): what the workers share goes there."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return None
+    return tmp_path_factory.getbasetemp().parent
+
+
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
     """A course whose release is generated (shared by the whole session: add, never change).
@@ -100,12 +108,12 @@ def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
     Under xdist the workers share one: the first to need it builds it in the run's
     temporary folder (which every worker's lies in) while the others wait on a lock.
     """
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    shared = run_folder(tmp_path_factory)
+    if shared is None:
         return build_course(tmp_path_factory.mktemp("course"))
-    run_folder = tmp_path_factory.getbasetemp().parent
-    root = run_folder / "released-course"
-    built = run_folder / "released-course.built"
-    with (run_folder / "released-course.lock").open("w") as lock:
+    root = shared / "released-course"
+    built = shared / "released-course.built"
+    with (shared / "released-course.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not built.is_file():
             shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
