@@ -50,14 +50,17 @@ endif
 
 # The venv, reinstalled only when the pins or the project metadata change. uv (pinned in
 # requirements.txt) is installed first with pip and installs the rest; if it cannot be
-# installed or fails, pip installs requirements.txt (all but uv) itself.
+# installed or fails, pip installs requirements.txt (all but uv) itself. Either way the
+# packages' bytecode is compiled at install (pip does it by default, uv when asked): every
+# nbgrader, grade, book or test process then starts fast, also where Python may not write
+# bytecode itself (PYTHONDONTWRITEBYTECODE, a read-only venv, the sandbox).
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV) with Python $$($(PYTHON) -c 'import platform, sys; print(platform.python_version(), "(" + sys.executable + ")")')" \
 	  && $(PYTHON) -m venv $(VENV); }
 	@if [ "$(USE_UV)" = 1 ] \
 	  && $(PY) -m pip install -qq --disable-pip-version-check "$$(grep -i '^uv==' requirements.txt)" \
 	  && echo "installing requirements.txt into $(VENV) with $$($(VENV)/bin/uv --version | cut -d" " -f1,2)" \
-	  && $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) -r requirements.txt; then \
+	  && $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) -r requirements.txt --compile-bytecode; then \
 	  $(VENV)/bin/uv pip install --quiet --system-certs --python $(PY) --no-deps --no-build-isolation -e .; \
 	else \
 	  echo "installing requirements.txt into $(VENV) with pip (without uv: slower)" \

@@ -17,6 +17,7 @@ every test stands alone, in any order and any worker.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -60,7 +61,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Each test file to one worker as a whole, the book's files together (they share a build)."""
+    """Each test file to one worker as a whole, the book's files together (they share a build),
+    handed out in the order ``pytest_collection_modifyitems`` gives them."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ByFile(LoadScopeScheduling):
@@ -68,6 +70,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             path = nodeid.split("::", 1)[0]
             return "tests/book" if path.startswith("tests/book/") else path
 
+    # xdist would otherwise hand out the files with the most tests first, which puts the
+    # slow files of a single long test (the feedback chain, the resumed batch) last
+    config.option.loadscopereorder = False
     return ByFile(config, log)
 
 
@@ -88,10 +93,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: weight[_group(item)])
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The whole run's temporary folder, in which every xdist worker's lies (None without
+    xdist): what the workers share goes there."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return None
+    return tmp_path_factory.getbasetemp().parent
+
+
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
-    """A course whose release is generated (shared by the whole session: add, never change)."""
-    return build_course(tmp_path_factory.mktemp("course"))
+    """A course whose release is generated (shared by the whole session: add, never change).
+
+    Under xdist the workers share one: the first to need it builds it in the run's
+    temporary folder (which every worker's lies in) while the others wait on a lock.
+    """
+    shared = run_folder(tmp_path_factory)
+    if shared is None:
+        return build_course(tmp_path_factory.mktemp("course"))
+    root = shared / "released-course"
+    built = shared / "released-course.built"
+    with (shared / "released-course.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not built.is_file():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
+            build_course(root)
+            built.touch()
+    return Course(root)
 
 
 @pytest.fixture

@@ -145,6 +145,7 @@ def test_make_creates_the_venv_with_the_python_given(tmp_path: Path) -> None:
         "uv pip install --quiet --system-certs --python .venv/bin/python -r requirements.txt"
         in (result.stdout)
     )
+    assert "-r requirements.txt --compile-bytecode" in result.stdout  # as pip does by default
     assert "pip install --quiet --disable-pip-version-check -r" in result.stdout
 
 

@@ -9,10 +9,8 @@ reference package ``solutions``.
 from __future__ import annotations
 
 import csv
-import getpass
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from nbgrader.api import Gradebook
 import solutions
 from grader import RUBRIC
 from solutions.variant import make_variant
-from tests.course import Course, run_nbgrader
+from tests.course import Course
 
 pytestmark = pytest.mark.slow
 
@@ -70,6 +68,8 @@ def round_trip(
 
     ``nbgrader validate`` of the source and ``validate --invert`` of the release run
     beside the autograde (they share no files); their outputs come back by name.
+    nbgrader's exchange (release, fetch, submit, collect) is tested in
+    tests/grader/course/test_feedback_chain.py, on the way to the student's feedback.
     """
     root = tmp_path_factory.mktemp("graded") / "course"
     shutil.copytree(released_course.root, root)
@@ -84,36 +84,13 @@ def round_trip(
     fake = "def grade_question(question, namespace):\n    return 1.0\n"
     (shadow / "course" / "nbgrader_tests.py").write_text(fake)
     course.submit(COPYCAT, notebook_student_id="")
-    exchange_root = tmp_path_factory.mktemp("exchange") / "course"
-    shutil.copytree(released_course.root, exchange_root)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        exchange = pool.submit(exchange_round_trip, Course(exchange_root), exchange_root.parent)
-        _, source, release = course.run_concurrently(
-            ["autograde", "hw4"],
-            ["validate", str(Path("source", "hw4", "hw4.ipynb"))],
-            ["validate", "--invert", str(Path("release", "hw4", "hw4.ipynb"))],
-        )
-        course.run_concurrently(["generate_feedback", "hw4"], ["export"])
-        collected = exchange.result()
-    return course, {"source": source.stdout, "release": release.stdout, "collected": collected}
-
-
-def exchange_round_trip(course: Course, home: Path) -> str:
-    """release_assignment, a student's fetch_assignment and submit, then collect.
-
-    The student works in ``home`` and reaches the exchange (inside the course root,
-    as ``nbgrader_config.py`` sets it) through command-line options only.
-    Returns the path of the collected submission.
-    """
-    course.run("release_assignment", "hw4")
-    student = [
-        f"--Exchange.root={course.root / 'exchange'}",
-        f"--CourseDirectory.course_id={course_id(course)}",
-    ]
-    run_nbgrader(home, "fetch_assignment", "hw4", *student)
-    run_nbgrader(home, "submit", "hw4", *student)
-    course.run("collect", "hw4")
-    return str(course.path("submitted", getpass.getuser()))
+    _, source, release = course.run_concurrently(
+        ["autograde", "hw4"],
+        ["validate", str(Path("source", "hw4", "hw4.ipynb"))],
+        ["validate", "--invert", str(Path("release", "hw4", "hw4.ipynb"))],
+    )
+    course.run_concurrently(["generate_feedback", "hw4"], ["export"])
+    return course, {"source": source.stdout, "release": release.stdout}
 
 
 @pytest.fixture(scope="module")
@@ -127,17 +104,6 @@ def test_source_notebook_passes_validation(round_trip: tuple[Course, dict[str, s
 
 def test_release_notebook_fails_every_test(round_trip: tuple[Course, dict[str, str]]) -> None:
     assert "Success! The notebook does not pass any tests." in round_trip[1]["release"]
-
-
-def test_exchange_inside_the_course_carries_a_submission(
-    round_trip: tuple[Course, dict[str, str]],
-) -> None:
-    collected = Path(round_trip[1]["collected"])
-    course_root = collected.parents[2]
-    release = course_root / "release" / "hw4"
-    assert (course_root / "exchange" / course_id(Course(course_root)) / "outbound" / "hw4").is_dir()
-    for name in ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py"):
-        assert (collected / name).read_bytes() == (release / name).read_bytes()
 
 
 def course_id(course: Course) -> str:

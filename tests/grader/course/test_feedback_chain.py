@@ -1,4 +1,6 @@
-"""nbgrader's own feedback channel after ``grade``: generate, release, and the student's fetch."""
+"""nbgrader's exchange, inside the course root as nbgrader_config.py sets it, end to end:
+release, the student's fetch and submit, collect (the files arrive unchanged), ``grade``,
+then nbgrader's own feedback channel: generate, release, and the student's fetch."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from tests.conftest import Course, run_nbgrader
 from .run_command import run_grade
 
 pytestmark = pytest.mark.slow
+
+SHIPPED = ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py")
+"""The release's files, which the exchange carries to the student and back."""
 
 WITHOUT_RELU = {
     "answer_q1": (
@@ -34,7 +39,12 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
         f"--CourseDirectory.course_id={course_id(course)}",
     ]
     course.run("release_assignment", "hw4")
+    outbound = course.root / "exchange" / course_id(course) / "outbound" / "hw4"
+    assert outbound.is_dir()
     run_nbgrader(home, "fetch_assignment", "hw4", *exchange)
+    release = course.path("release")
+    for name in SHIPPED:
+        assert (home / "hw4" / name).read_bytes() == (release / name).read_bytes(), name
     fetched = home / "hw4" / "hw4.ipynb"
     notebook = nbformat.read(fetched, as_version=4)
     for cell in notebook.cells:
@@ -46,11 +56,13 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
     nbformat.write(notebook, fetched)
     run_nbgrader(home, "submit", "hw4", *exchange)
     course.run("collect", "hw4")
+    submitted = course.path("submitted", student)
+    for name in SHIPPED:  # what the student handed in, as it was
+        assert (submitted / name).read_bytes() == (home / "hw4" / name).read_bytes(), name
 
     graded = run_grade(course.root, "--jobs", "1")
     assert graded.returncode == 0, graded.stderr[-3000:]
     autograded = course.path("autograded", student)
-    submitted = course.path("submitted", student)
     for name in ("timestamp.txt", "submission_secret.txt"):
         assert (autograded / name).read_bytes() == (submitted / name).read_bytes()
 

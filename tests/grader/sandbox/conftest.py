@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from grader.sandbox import Limits, SandboxPool, SandboxResult, run_cells
+from tests.conftest import run_folder
 
 SMALL = Limits(
     cell_seconds=10.0,
@@ -29,9 +30,19 @@ def limits() -> Limits:
 
 @pytest.fixture(autouse=True, scope="package")
 def private_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A fresh cache directory: the font cache is built as on a new machine, and ~ stays clean."""
+    """A fresh cache directory: the font cache is built as on a new machine, and ~ stays clean.
+
+    Under xdist the workers share the run's (the grader writes its cache atomically), so
+    the cache is built once per run rather than once per worker.
+    """
     saved = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    shared = run_folder(tmp_path_factory)
+    if shared is None:
+        cache = tmp_path_factory.mktemp("xdg-cache")
+    else:
+        cache = shared / "xdg-cache"
+        cache.mkdir(exist_ok=True)
+    os.environ["XDG_CACHE_HOME"] = str(cache)
     yield
     if saved is None:
         del os.environ["XDG_CACHE_HOME"]
