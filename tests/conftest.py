@@ -8,8 +8,8 @@ freely. :class:`Course` and the helpers that run nbgrader are in ``tests/course.
 Tests that only read or that add submissions under student IDs of their own may
 share ``released_course`` to save the release step (about 5 s).
 
-The suite runs in parallel (pytest-xdist, ``-n auto``: one worker per core, at most
-``MAX_WORKERS``). Each test file goes to one worker as a whole, so that a module's
+The suite runs in parallel (pytest-xdist, ``-n auto``: one worker per core and one more,
+at most ``MAX_WORKERS``). Each test file goes to one worker as a whole, so that a module's
 fixtures are made once; the book's files go together, since they share one build. The
 slow files run first (the book's first of all), so that the workers finish together;
 every test stands alone, in any order and any worker.
@@ -55,8 +55,9 @@ MAX_WORKERS = 4
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: a worker per usable core, at most ``MAX_WORKERS``."""
-    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+    """``-n auto``: a worker per usable core and one more (much of the suite waits on
+    services, browsers and time limits), at most ``MAX_WORKERS``."""
+    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) + 1))
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
