@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,6 @@ from typing import TextIO
 
 from nbformat import NotebookNode
 
-from grader import grade
 from grader.course import Course, CourseError, exclusive_run
 from grader.course.grade_one import (
     MAX_NOTEBOOK_BYTES,
@@ -31,11 +29,10 @@ from grader.course.grade_one import (
     Problem,
     Release,
     RunCells,
-    executed_notebook,
     grade_notebook,
+    grading_failed,
 )
 from grader.course.writer import Writer
-from solutions.variant import make_variant
 
 BATCH = 32
 """Most students whose scores one gradebook commit saves."""
@@ -165,12 +162,7 @@ def grade_submission(course: Course, student: str, release: Release, run: RunCel
         graded = grade_notebook(notebook, student, release, run, name=name)
         return replace(graded, problems=(*problems, *graded.problems))
     except Exception as error:
-        last = traceback.format_exception_only(type(error), error)[-1].strip()
-        variant = make_variant(student)
-        report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
-        message = f"grading this submission failed ({last}); scored 0 until a rerun succeeds"
-        problem = Problem("grader-error", message)
-        return Graded(student, report, (problem,), executed_notebook([], {}, report), final=False)
+        return grading_failed(student, error, "scored 0 until a rerun succeeds")
 
 
 def _submitted_notebook(folder: Path, expected: str) -> tuple[bytes | None, str, list[Problem]]:

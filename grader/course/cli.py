@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="parallel sandboxes (default: all cores; with --dask, the workers' threads)",
     )
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
+    add_sandbox_arguments(parser)
+
+
+def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how students' code runs: options of ``grade`` and ``serve`` alike."""
     parser.add_argument(
         "--unsafe-no-sandbox",
         action="store_true",
@@ -60,17 +65,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory-mb", type=int, help="memory one submission may use (MiB)")
 
 
+def sandbox_arguments_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options of :func:`add_sandbox_arguments` and ``--jobs``."""
+    if args.jobs is not None and args.jobs < 1:
+        return "--jobs must be at least 1"
+    if args.dask is not None and args.unsafe_no_sandbox:
+        return (
+            "--dask runs students' code only in the workers' sandboxes; "
+            "--unsafe-no-sandbox cannot be used with it"
+        )
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Grade the class; 0 when every student's results were saved."""
-    if args.jobs is not None and args.jobs < 1:
-        print("error: --jobs must be at least 1", file=sys.stderr)
-        return 2
-    if args.dask is not None and args.unsafe_no_sandbox:
-        print(
-            "error: --dask runs students' code only in the workers' sandboxes; "
-            "--unsafe-no-sandbox cannot be used with it",
-            file=sys.stderr,
-        )
+    if (problem := sandbox_arguments_problem(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
     try:

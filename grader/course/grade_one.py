@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -146,6 +147,16 @@ def grade_notebook(
         problems.append(Problem("answers-missing", "no value for " + ", ".join(reasons)))
     _check_student_id(student, result.values().get(STUDENT_ID_NAME), problems)
     return _judged(student, values, aligned, runs, problems)
+
+
+def grading_failed(student: str, error: Exception, then: str) -> Graded:
+    """A zero that says why grading itself failed (``then``: what happens next); not
+    final, so that it never replaces a finished grading and is graded again."""
+    last = traceback.format_exception_only(type(error), error)[-1].strip()
+    variant = make_variant(student)
+    report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
+    problem = Problem("grader-error", f"grading this submission failed ({last}); {then}")
+    return Graded(student, report, (problem,), executed_notebook([], {}, report), final=False)
 
 
 # -- 1. read ------------------------------------------------------------------------------

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.course import Course, CourseError, refuse_if_busy
-from grader.course.cli import make_limits, sandbox_missing_reason
+from grader.course.cli import (
+    add_sandbox_arguments,
+    make_limits,
+    sandbox_arguments_problem,
+    sandbox_missing_reason,
+)
 from grader.sandbox import Limits, SandboxPool
 
 if TYPE_CHECKING:
@@ -36,23 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--status", action="store_true", help="print the queue and the last grading, then exit"
     )
-    parser.add_argument(
-        "--jobs", type=int, default=0, help="parallel sandboxes (default: all cores)"
-    )
-    parser.add_argument(
-        "--unsafe-no-sandbox",
-        action="store_true",
-        help="run student code WITHOUT isolation where bubblewrap is missing (trusted code only)",
-    )
-    parser.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        help="run the students' code on the Dask cluster whose scheduler is at ADDRESS "
-        "(e.g. tcp://10.0.0.5:8786); verdicts, pages and files stay here",
-    )
-    parser.add_argument("--cell-timeout", type=float, help="seconds one cell may take")
-    parser.add_argument("--notebook-timeout", type=float, help="seconds one notebook may take")
-    parser.add_argument("--memory-mb", type=int, help="memory one submission may use (MiB)")
+    parser.add_argument("--jobs", type=int, help="parallel sandboxes (default: all cores)")
+    add_sandbox_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,12 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.assignment:
         print("error: name the assignment to serve, e.g. hw4", file=sys.stderr)
         return 2
-    if args.dask is not None and args.unsafe_no_sandbox:
-        print(
-            "error: --dask runs students' code only in the workers' sandboxes; "
-            "--unsafe-no-sandbox cannot be used with it",
-            file=sys.stderr,
-        )
+    if (problem := sandbox_arguments_problem(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     _configure_logging()
     limits = make_limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)

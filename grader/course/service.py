@@ -41,7 +41,14 @@ from traitlets.config import Configurable
 from grader.course import Course
 from grader.course.batch import BATCH, SAVE_SECONDS, load_release, submission_digest
 from grader.course.feedback_channel import release_page
-from grader.course.grade_one import Graded, Problem, Release, RunCells, grade_notebook
+from grader.course.grade_one import (
+    Graded,
+    Problem,
+    Release,
+    RunCells,
+    grade_notebook,
+    grading_failed,
+)
 from grader.course.inbound import (
     Contents,
     Submission,
@@ -170,7 +177,7 @@ class Service:
                         if once and not self._ready_soon():
                             break
                         self._write_status(running)
-                        self._summary_if_due(idle=True)
+                        self._summary_if_due()
                         time.sleep(self.policy.poll_seconds)
                         continue
                     done, _ = wait(list(running), timeout=SAVE_SECONDS, return_when=FIRST_COMPLETED)
@@ -192,7 +199,7 @@ class Service:
                     future.cancel()
                 for number, handler in zip((signal.SIGTERM, signal.SIGINT), previous, strict=True):
                     signal.signal(number, handler)
-                self._summary_if_due(idle=True, force=True)
+                self._summary_if_due(force=True)
                 self._write_status({})
         log.info("stopped: %d submission(s) finished, %d waiting", finished_count, len(self.queue))
         return finished_count
@@ -344,19 +351,9 @@ class Service:
         try:
             graded = grade_notebook(notebook, submission.student, self.release, self.run, name=name)
         except Exception as error:  # the grader failed: this student is told, nobody else
-            reason = f"{type(error).__name__}: {error}"
             log.exception("%s: grading %r failed", submission.student, submission.key)
-            problem = Problem(
-                "grader-error",
-                f"grading this submission failed ({reason}); the instructor has been told, "
-                "and it is graded again when the service restarts",
-            )
-            from grader import grade
-            from solutions.variant import make_variant
-
-            variant = make_variant(submission.student)
-            report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
-            graded = Graded(submission.student, report, (problem,), None, final=False)
+            then = "the instructor has been told, and it is graded again when the service restarts"
+            graded = grading_failed(submission.student, error, then)
         return Finished(
             submission, contents, replace(graded, problems=(*problems, *graded.problems))
         )
@@ -644,7 +641,7 @@ class Service:
 
     # -- status ----------------------------------------------------------------------------
 
-    def _summary_if_due(self, idle: bool, force: bool = False) -> None:
+    def _summary_if_due(self, force: bool = False) -> None:
         """The class summary, at most every ``summary_seconds`` and when idle (it is slow)."""
         if self.summary_due is None or not self.results:
             return
