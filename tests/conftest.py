@@ -20,7 +20,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,25 +102,48 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return tmp_path_factory.getbasetemp().parent
 
 
-@pytest.fixture(scope="session")
-def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
-    """A course whose release is generated (shared by the whole session: add, never change).
+def shared_course(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
+) -> Course:
+    """A course made once per run by ``build(root)`` and then only read (or copied).
 
-    Under xdist the workers share one: the first to need it builds it in the run's
+    Under xdist the workers share it: the first to need it builds it in the run's
     temporary folder (which every worker's lies in) while the others wait on a lock.
     """
     shared = run_folder(tmp_path_factory)
     if shared is None:
-        return build_course(tmp_path_factory.mktemp("course"))
-    root = shared / "released-course"
-    built = shared / "released-course.built"
-    with (shared / "released-course.lock").open("w") as lock:
+        root = tmp_path_factory.mktemp(name) / "course"
+        build(root)
+        return Course(root)
+    root = shared / name
+    built = shared / f"{name}.built"
+    with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not built.is_file():
             shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
-            build_course(root)
+            build(root)
             built.touch()
     return Course(root)
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
+    """A course whose release is generated (shared by the whole session: add, never change)."""
+    return shared_course(tmp_path_factory, "released-course", build_course)
+
+
+@pytest.fixture(scope="session")
+def course_on_exchange_source(
+    released_course: Course, tmp_path_factory: pytest.TempPathFactory
+) -> Course:
+    """The released course with hw4 released to its exchange by ``nbgrader
+    release_assignment`` (shared by the whole session: copy, never change)."""
+
+    def release(root: Path) -> None:
+        shutil.copytree(released_course.root, root)
+        Course(root).run("release_assignment", ASSIGNMENT)
+
+    return shared_course(tmp_path_factory, "course-on-exchange", release)
 
 
 @pytest.fixture
@@ -129,3 +152,12 @@ def course(released_course: Course, tmp_path: Path) -> Iterator[Course]:
     root = tmp_path / "course"
     shutil.copytree(released_course.root, root)
     yield Course(root)
+
+
+@pytest.fixture
+def course_on_exchange(course_on_exchange_source: Course, tmp_path: Path) -> Course:
+    """A fresh copy of a course whose hw4 is released to its exchange (the exchange lies
+    in the course root, as nbgrader_config.py sets it), that the test may change."""
+    root = tmp_path / "course"
+    shutil.copytree(course_on_exchange_source.root, root)
+    return Course(root)

@@ -126,49 +126,63 @@ async () => {
 """
 
 
-def visit(context: Any, base_url: str, page_path: str, axe_script: Path) -> PageReport:
-    """Load one page, open its folded solutions, and probe it."""
-    report = PageReport(url=urljoin(base_url, page_path))
-    page = context.new_page()
+class Tab:
+    """One browser tab that visits the pages in turn (a tab per page would start a
+    renderer process per page); what it sees goes to the report of the page it is on."""
 
-    def on_console(message: Any) -> None:
+    def __init__(self, context: Any) -> None:
+        self.report = PageReport(url="")
+        self.recording_responses = True
+        self.page = context.new_page()
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.report.console_errors.append(str(error)))
+        self.page.on("requestfailed", self._on_request_failed)
+        self.page.on("response", self._on_response)
+
+    def _on_console(self, message: Any) -> None:
         if message.type == "error":
-            report.console_errors.append(message.text)
+            self.report.console_errors.append(message.text)
 
-    def on_response(response: Any) -> None:
-        if response.status >= 400:
-            report.failed_requests.append(f"{response.status} {response.url}")
+    def _on_request_failed(self, request: Any) -> None:
+        self.report.failed_requests.append(f"{request.failure} {request.url}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: report.console_errors.append(str(error)))
-    page.on("requestfailed", lambda r: report.failed_requests.append(f"{r.failure} {r.url}"))
-    page.on("response", on_response)
-    page.goto(report.url, wait_until="load")
-    page.wait_for_load_state("networkidle")  # index.html redirects to the first chapter
-    for button in page.query_selector_all("button.toggle-button"):
-        button.click()
-    # the solutions fade in: scan them once the transition is over (contrast!)
-    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
-    page.wait_for_load_state("networkidle")
-    probe = page.evaluate(PAGE_PROBE)
-    report.broken_images = probe["brokenImages"]
-    report.image_count = probe["imageCount"]
-    report.math_count = probe["mathCount"]
-    report.unrendered_math = probe["unrenderedMath"]
-    report.math_errors = probe["mathErrors"]
-    report.raw_tex = sorted(set(RAW_TEX.findall(probe["rawText"])))
-    report.links = probe["links"]
-    report.pasted = probe["pasted"]
-    report.tables = probe["tables"]
-    report.solution_count = probe["solutionCount"]
-    report.text = probe["text"]
-    # axe's own requests are not the page's: take the failures before it runs
-    report.failed_requests = list(report.failed_requests)
-    page.remove_listener("response", on_response)
-    page.add_script_tag(path=str(axe_script))
-    report.axe_violations = page.evaluate(AXE_RUN)
-    page.close()
-    return report
+    def _on_response(self, response: Any) -> None:
+        if self.recording_responses and response.status >= 400:
+            self.report.failed_requests.append(f"{response.status} {response.url}")
+
+    def visit(self, url: str, axe_script: Path) -> PageReport:
+        """Load one page, open its folded solutions, and probe it."""
+        self.report = report = PageReport(url=url)
+        self.recording_responses = True
+        page = self.page
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")  # index.html redirects to the first chapter
+        for button in page.query_selector_all("button.toggle-button"):
+            button.click()
+        # the solutions fade in: scan them once the transition is over (contrast!)
+        page.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState !== 'running')"
+        )
+        page.wait_for_load_state("networkidle")
+        probe = page.evaluate(PAGE_PROBE)
+        report.broken_images = probe["brokenImages"]
+        report.image_count = probe["imageCount"]
+        report.math_count = probe["mathCount"]
+        report.unrendered_math = probe["unrenderedMath"]
+        report.math_errors = probe["mathErrors"]
+        report.raw_tex = sorted(set(RAW_TEX.findall(probe["rawText"])))
+        report.links = probe["links"]
+        report.pasted = probe["pasted"]
+        report.tables = probe["tables"]
+        report.solution_count = probe["solutionCount"]
+        report.text = probe["text"]
+        # axe's own requests are not the page's: take the failures before it runs
+        report.failed_requests = list(report.failed_requests)
+        self.recording_responses = False
+        page.add_script_tag(path=str(axe_script))
+        report.axe_violations = page.evaluate(AXE_RUN)
+        self.report = PageReport(url="")  # what comes after the visit is no page's
+        return report
 
 
 def block_external(route: Any) -> None:
@@ -180,7 +194,7 @@ def block_external(route: Any) -> None:
 
 
 def crawl(browser: Any, base_url: str, axe_script: Path) -> dict[str, PageReport]:
-    """Visit every page of the table of contents; record external requests."""
+    """Visit every page of the table of contents, in one tab; record external requests."""
     context = browser.new_context()
     external: list[str] = []
     context.on(
@@ -193,10 +207,11 @@ def crawl(browser: Any, base_url: str, axe_script: Path) -> dict[str, PageReport
         ),
     )
     context.route("**/*", block_external)
+    tab = Tab(context)
     reports = {}
     for page_path in toc_pages():
         before = len(external)
-        reports[page_path] = visit(context, base_url, page_path, axe_script)
+        reports[page_path] = tab.visit(urljoin(base_url, page_path), axe_script)
         reports[page_path].external_requests = external[before:]
     context.close()
     return reports

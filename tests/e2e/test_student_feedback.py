@@ -41,6 +41,12 @@ from tests.grader.course.exchange import Service
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture
+def course(course_on_exchange: Course) -> Course:
+    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
+    return course_on_exchange
+
 ASSIGNMENT = "hw4"
 SCREENSHOTS = REPOSITORY / "_build" / "e2e-student"
 FEEDBACK_TIMEOUT = 120.0
@@ -82,7 +88,6 @@ class Instructor:
 def instructor(course: Course, tmp_path: Path) -> Iterator[Instructor]:
     """hw4 released to the exchange, and the submission service running on the course
     (a subprocess in its own process group, stopped with SIGTERM at the end)."""
-    course.run("release_assignment", ASSIGNMENT)
     service = Service(course, tmp_path / "serve.log", "--jobs", "1")
     try:
         yield Instructor(course, service)

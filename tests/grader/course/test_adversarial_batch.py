@@ -30,6 +30,10 @@ from .submissions import CASES, QUESTIONS, Case
 
 pytestmark = pytest.mark.slow
 
+CELL_SECONDS = 3
+"""The cell time limit of this batch: three of its submissions spin until it is reached
+(a correct notebook's slowest cell takes well under a second)."""
+
 
 @dataclass(frozen=True)
 class Graded:
@@ -68,7 +72,7 @@ def graded(released_course: Course, tmp_path_factory: pytest.TempPathFactory) ->
         }
         for case in CASES:
             case.make(root, release, solved, {**env, "student": case.student})
-        result = run_grade(root, "--jobs", "2")
+        result = run_grade(root, "--jobs", "2", "--cell-timeout", str(CELL_SECONDS))
     yield Graded(root, result, targets)
     for target in targets:
         target.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """nbgrader's exchange, inside the course root as nbgrader_config.py sets it, end to end:
-release, the student's fetch and submit, collect (the files arrive unchanged), ``grade``,
-then nbgrader's own feedback channel: generate, release, and the student's fetch."""
+release (in the fixture ``course``), the student's fetch and submit, collect (the files
+arrive unchanged), ``grade``, then nbgrader's own feedback channel: generate, release,
+and the student's fetch."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from tests.conftest import Course, run_nbgrader
 from .run_command import run_grade
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def course(course_on_exchange: Course) -> Course:
+    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
+    return course_on_exchange
 
 SHIPPED = ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py")
 """The release's files, which the exchange carries to the student and back."""
@@ -38,7 +45,6 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
         f"--Exchange.root={course.root / 'exchange'}",
         f"--CourseDirectory.course_id={course_id(course)}",
     ]
-    course.run("release_assignment", "hw4")
     outbound = course.root / "exchange" / course_id(course) / "outbound" / "hw4"
     assert outbound.is_dir()
     run_nbgrader(home, "fetch_assignment", "hw4", *exchange)

@@ -30,12 +30,17 @@ from tests.grader.course.run_command import grade_rows, run_grade
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+def course(course_on_exchange: Course) -> Course:
+    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
+    return course_on_exchange
+
+
 def test_a_student_gets_feedback_on_each_submission_through_nbgrader(
     course: Course, tmp_path: Path
 ) -> None:
     import getpass
 
-    course.run("release_assignment", "hw4")
     student = Student(course, getpass.getuser(), tmp_path / "home")
     student.home.mkdir()
     service = Service(course, tmp_path / "serve.log", "--jobs", "1")
@@ -85,7 +90,6 @@ def test_a_student_gets_feedback_on_each_submission_through_nbgrader(
 
 
 def test_a_kill_during_a_rush_loses_and_duplicates_nothing(course: Course, tmp_path: Path) -> None:
-    course.run("release_assignment", "hw4")
     names = [f"s{index:02d}" for index in range(14)]
     students = make_students(course, tmp_path, names)
     service = Service(course, tmp_path / "serve.log", "--jobs", "2")
@@ -124,7 +128,6 @@ def test_the_gradebook_holds_the_last_submission_before_the_due_date(
 
     from nbgrader.api import Gradebook
 
-    course.run("release_assignment", "hw4")
     (course.root / "nbgrader_config.py").open("a").write(
         "\nc.LateSubmissionPlugin.penalty_method = 'zero'\n"
     )

@@ -16,6 +16,12 @@ from tests.grader.course.exchange import Student, done_records, inbound, make_st
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture
+def course(course_on_exchange: Course) -> Course:
+    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
+    return course_on_exchange
+
 BIG = 30_000_000
 """Larger than the service's default cap on one submission (20 MB)."""
 
@@ -29,7 +35,6 @@ def only_folder(student: Student) -> Path:
 def test_bad_submissions_are_answered_and_the_good_one_is_graded(
     course: Course, tmp_path: Path
 ) -> None:
-    course.run("release_assignment", "hw4")
     (course.root / "nbgrader_config.py").open("a").write("\nc.SubmissionService.max_per_hour = 2\n")
     names = ["good", "breaker", "huge", "zipper", "linker", "spammer"]
     good, breaker, huge, zipper, linker, spammer = make_students(course, tmp_path, names)
@@ -91,7 +96,6 @@ def test_bad_submissions_are_answered_and_the_good_one_is_graded(
 def test_an_unreadable_submission_is_logged_and_the_others_are_graded(
     course: Course, tmp_path: Path
 ) -> None:
-    course.run("release_assignment", "hw4")
     locked, good = make_students(course, tmp_path, ["locked", "good"])
     locked.submit()
     good.submit()
@@ -113,7 +117,6 @@ def test_an_unreadable_submission_is_logged_and_the_others_are_graded(
 
 
 def test_a_full_disk_loses_nothing(course: Course, tmp_path: Path) -> None:
-    course.run("release_assignment", "hw4")
     (student,) = make_students(course, tmp_path, ["patient"])
     student.submit()
     autograded = course.root / "autograded"
