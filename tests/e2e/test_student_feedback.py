@@ -47,6 +47,7 @@ def course(course_on_exchange: Course) -> Course:
     """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
     return course_on_exchange
 
+
 ASSIGNMENT = "hw4"
 SCREENSHOTS = REPOSITORY / "_build" / "e2e-student"
 FEEDBACK_TIMEOUT = 120.0

@@ -24,6 +24,7 @@ def course(course_on_exchange: Course) -> Course:
     """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
     return course_on_exchange
 
+
 SHIPPED = ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py")
 """The release's files, which the exchange carries to the student and back."""
 

@@ -22,6 +22,7 @@ def course(course_on_exchange: Course) -> Course:
     """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
     return course_on_exchange
 
+
 BIG = 30_000_000
 """Larger than the service's default cap on one submission (20 MB)."""
 
