@@ -6,7 +6,9 @@ command line; ``course`` (per test) is a fresh copy of it that a test may change
 freely. :class:`Course` and the helpers that run nbgrader are in ``tests/course.py``.
 
 Tests that only read or that add submissions under student IDs of their own may
-share ``released_course`` to save the release step (about 5 s).
+share ``released_course`` to save the release step (about 5 s). ``course_on_exchange``
+(per test) is a fresh copy of a course whose hw4 is also released to its exchange, made
+once per run with ``nbgrader release_assignment``.
 
 The suite runs in parallel (pytest-xdist, ``-n auto``: one worker per core and one more,
 at most ``MAX_WORKERS``). Each test file goes to one worker as a whole, so that a module's
