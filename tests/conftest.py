@@ -6,9 +6,10 @@ command line; ``course`` (per test) is a fresh copy of it that a test may change
 freely. :class:`Course` and the helpers that run nbgrader are in ``tests/course.py``.
 
 Tests that only read or that add submissions under student IDs of their own may
-share ``released_course`` to save the release step (about 5 s). ``course_on_exchange``
-(per test) is a fresh copy of a course whose hw4 is also released to its exchange, made
-once per run with ``nbgrader release_assignment``.
+share ``released_course`` to save the release step (about 5 s). In a test marked
+``exchange``, ``course`` is a copy of ``course_on_exchange`` instead: the released course
+with hw4 also released to its exchange, made once per run with ``nbgrader
+release_assignment``.
 
 The suite runs in parallel (pytest-xdist, ``-n auto``: one worker per core and one more,
 at most ``MAX_WORKERS``). Each test file goes to one worker as a whole, so that a module's
@@ -22,7 +23,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +136,7 @@ def released_course(tmp_path_factory: pytest.TempPathFactory) -> Course:
 
 
 @pytest.fixture(scope="session")
-def course_on_exchange_source(
-    released_course: Course, tmp_path_factory: pytest.TempPathFactory
-) -> Course:
+def course_on_exchange(released_course: Course, tmp_path_factory: pytest.TempPathFactory) -> Course:
     """The released course with hw4 released to its exchange by ``nbgrader
     release_assignment`` (shared by the whole session: copy, never change)."""
 
@@ -149,17 +148,13 @@ def course_on_exchange_source(
 
 
 @pytest.fixture
-def course(released_course: Course, tmp_path: Path) -> Iterator[Course]:
-    """A fresh copy of the released course that the test may change."""
+def course(request: pytest.FixtureRequest, released_course: Course, tmp_path: Path) -> Course:
+    """A fresh copy of the released course that the test may change; with the mark
+    ``exchange``, of the course whose hw4 is also released to its exchange (the exchange
+    lies in the course root, as nbgrader_config.py sets it)."""
+    source = released_course
+    if request.node.get_closest_marker("exchange"):
+        source = request.getfixturevalue("course_on_exchange")
     root = tmp_path / "course"
-    shutil.copytree(released_course.root, root)
-    yield Course(root)
-
-
-@pytest.fixture
-def course_on_exchange(course_on_exchange_source: Course, tmp_path: Path) -> Course:
-    """A fresh copy of a course whose hw4 is released to its exchange (the exchange lies
-    in the course root, as nbgrader_config.py sets it), that the test may change."""
-    root = tmp_path / "course"
-    shutil.copytree(course_on_exchange_source.root, root)
+    shutil.copytree(source.root, root)
     return Course(root)

@@ -111,6 +111,15 @@ class Course:
 
     root: Path
 
+    @property
+    def course_id(self) -> str:
+        """The course id, as the course's ``nbgrader_config.py`` sets it (read by traitlets,
+        as nbgrader reads it)."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        return str(config.CourseDirectory.course_id)
+
     def run(self, *args: str, retcode: int = 0) -> subprocess.CompletedProcess[str]:
         """Run ``nbgrader ARGS`` in the course root."""
         return run_nbgrader(self.root, *args, retcode=retcode)

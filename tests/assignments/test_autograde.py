@@ -9,7 +9,6 @@ reference package ``solutions``.
 from __future__ import annotations
 
 import csv
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -106,16 +105,9 @@ def test_release_notebook_fails_every_test(round_trip: tuple[Course, dict[str, s
     assert "Success! The notebook does not pass any tests." in round_trip[1]["release"]
 
 
-def course_id(course: Course) -> str:
-    """The course id set in the course's nbgrader_config.py."""
-    match = re.search(r'course_id = "([^"]+)"', (course.root / "nbgrader_config.py").read_text())
-    assert match
-    return match.group(1)
-
-
 def cell_points(course: Course, student: str) -> dict[str, tuple[float, float, bool]]:
     """(score, max score, needs manual grade) of a student's graded cells, from the gradebook."""
-    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course_id(course)) as gradebook:
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}", course.course_id) as gradebook:
         submission = gradebook.find_submission_notebook("hw4", "hw4", student)
         return {
             grade.name: (float(grade.score), float(grade.max_score), grade.needs_manual_grade)

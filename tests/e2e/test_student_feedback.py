@@ -39,13 +39,7 @@ from tests.e2e.lab_pages import (
 )
 from tests.grader.course.exchange import Service
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def course(course_on_exchange: Course) -> Course:
-    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
-    return course_on_exchange
+pytestmark = [pytest.mark.slow, pytest.mark.exchange]
 
 
 ASSIGNMENT = "hw4"
@@ -67,14 +61,6 @@ ANSWERS = {
     "answer_q2": "loss = float(np.mean((predict(theta, X) - y) ** 2))\nloss",
 }
 """The student's answers: a forward pass without the ReLU, and the loss it gives."""
-
-
-def course_id(course: Course) -> str:
-    """The course id set in the course's nbgrader_config.py."""
-    text = (course.root / "nbgrader_config.py").read_text(encoding="utf-8")
-    match = re.search(r'course_id = "([^"]+)"', text)
-    assert match, "no course_id in the course's nbgrader_config.py"
-    return match.group(1)
 
 
 @dataclass
@@ -108,7 +94,7 @@ def starting_lab(tmp_path: Path) -> Iterator[StudentLab]:
 @pytest.fixture
 def lab(starting_lab: StudentLab, course: Course, instructor: Instructor) -> StudentLab:
     """The student's JupyterLab, up, its Assignment List on the course's exchange."""
-    starting_lab.join_course(course.root / "exchange", course_id(course))
+    starting_lab.join_course(course.root / "exchange", course.course_id)
     starting_lab.wait_until_up()
     return starting_lab
 

@@ -30,14 +30,6 @@ WITHOUT_RELU = {
 }
 
 
-def course_id(course: Course) -> str:
-    """The course's id, as its configuration sets it."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
-    return str(config.CourseDirectory.course_id)
-
-
 def solved_sources(course: Course) -> dict[str, str]:
     """The source notebook's solution of each answer cell, by grade id."""
     sources = {}
@@ -62,7 +54,7 @@ class Student:
         return [
             f"--Exchange.root={self.course.root / 'exchange'}",
             f"--Exchange.cache={self.home / '.nbgrader-cache'}",
-            f"--CourseDirectory.course_id={course_id(self.course)}",
+            f"--CourseDirectory.course_id={self.course.course_id}",
             f"--CourseDirectory.student_id={self.student_id}",
         ]
 
@@ -77,7 +69,7 @@ class Student:
         config.Exchange.root = str(self.course.root / "exchange")
         config.Exchange.cache = str(self.home / ".nbgrader-cache")
         config.Exchange.assignment_dir = str(self.home)
-        config.CourseDirectory.course_id = course_id(self.course)
+        config.CourseDirectory.course_id = self.course.course_id
         directories = CourseDirectory(
             config=config, student_id=self.student_id, assignment_id=ASSIGNMENT
         )
@@ -123,8 +115,8 @@ class Student:
         finds them: the notebook's name hashed with each submission's secret."""
         from nbgrader.utils import notebook_hash
 
-        cache = self.home / ".nbgrader-cache" / course_id(self.course)
-        feedback = self.course.root / "exchange" / course_id(self.course) / "feedback"
+        cache = self.home / ".nbgrader-cache" / self.course.course_id
+        feedback = self.course.root / "exchange" / self.course.course_id / "feedback"
         pages = []
         for secret in sorted(cache.glob(f"{self.student_id}+hw4+*/submission_secret.txt")):
             digest = notebook_hash(secret=secret.read_text(), notebook_id="hw4")
@@ -216,4 +208,4 @@ def done_records(course: Course) -> list[dict[str, object]]:
 
 def inbound(course: Course) -> Path:
     """The exchange's inbound folder of the course."""
-    return course.root / "exchange" / course_id(course) / "inbound"
+    return course.root / "exchange" / course.course_id / "inbound"

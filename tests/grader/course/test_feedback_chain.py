@@ -8,68 +8,43 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from tests.assignments.test_autograde import course_id
-from tests.conftest import Course, run_nbgrader
+from grader.judgment.misconceptions import MISCONCEPTIONS
+from tests.conftest import Course
 
+from .exchange import WITHOUT_RELU, Student
 from .run_command import run_grade
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def course(course_on_exchange: Course) -> Course:
-    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
-    return course_on_exchange
+pytestmark = [pytest.mark.slow, pytest.mark.exchange]
 
 
 SHIPPED = ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py")
 """The release's files, which the exchange carries to the student and back."""
 
-WITHOUT_RELU = {
-    "answer_q1": (
-        "z = X @ theta[:2] + theta[2]\n"
-        "y_hat = theta[3] * z + theta[4]  # the hidden unit's ReLU left out\n"
-    ),
-}
-
 
 def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
     course: Course, tmp_path: Path
 ) -> None:
-    student = getpass.getuser()  # nbgrader files a submission under the Unix user name
-    home = tmp_path / "student-home"
-    home.mkdir()
-    exchange = [
-        f"--Exchange.root={course.root / 'exchange'}",
-        f"--CourseDirectory.course_id={course_id(course)}",
-    ]
-    outbound = course.root / "exchange" / course_id(course) / "outbound" / "hw4"
-    assert outbound.is_dir()
-    run_nbgrader(home, "fetch_assignment", "hw4", *exchange)
+    # nbgrader files a submission under the Unix user name
+    student = Student(course, getpass.getuser(), tmp_path / "student-home")
+    student.home.mkdir()
+    home = student.home
+    assert (course.root / "exchange" / course.course_id / "outbound" / "hw4").is_dir()
+    student.run("fetch_assignment")
     release = course.path("release")
     for name in SHIPPED:
         assert (home / "hw4" / name).read_bytes() == (release / name).read_bytes(), name
-    fetched = home / "hw4" / "hw4.ipynb"
-    notebook = nbformat.read(fetched, as_version=4)
-    for cell in notebook.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id == "student_id":
-            cell.source = f"STUDENT_ID = {student!r}"
-        elif grade_id in WITHOUT_RELU:
-            cell.source = WITHOUT_RELU[grade_id]
-    nbformat.write(notebook, fetched)
-    run_nbgrader(home, "submit", "hw4", *exchange)
+    student.write_answers(WITHOUT_RELU, solved=False)  # the other answers left blank
+    student.run("submit")
     course.run("collect", "hw4")
-    submitted = course.path("submitted", student)
+    submitted = course.path("submitted", student.student_id)
     for name in SHIPPED:  # what the student handed in, as it was
         assert (submitted / name).read_bytes() == (home / "hw4" / name).read_bytes(), name
 
     graded = run_grade(course.root, "--jobs", "1")
     assert graded.returncode == 0, graded.stderr[-3000:]
-    autograded = course.path("autograded", student)
+    autograded = course.path("autograded", student.student_id)
     for name in ("timestamp.txt", "submission_secret.txt"):
         assert (autograded / name).read_bytes() == (submitted / name).read_bytes()
 
@@ -77,9 +52,10 @@ def test_a_graded_submission_reaches_the_student_through_fetch_feedback(
     assert "not recognized" not in generated.stderr, generated.stderr
     released = course.run("release_feedback", "hw4")
     assert "error" not in released.stderr.lower(), released.stderr
-    run_nbgrader(home, "fetch_feedback", "hw4", *exchange)
+    student.run("fetch_feedback")
     pages = list((home / "hw4" / "feedback").glob("*/hw4.html"))
     assert len(pages) == 1, sorted(map(str, (home / "hw4").rglob("*")))
     page = pages[0].read_text(encoding="utf-8")
-    assert "ReLU" in page  # the mistake is named in the page the student fetched
+    no_relu = next(m for m in MISCONCEPTIONS if m.tag == "no_relu")
+    assert no_relu.sentence in page  # the mistake is named in the page the student fetched
     assert "loss is missing: no value was given." in page  # a question left blank says so

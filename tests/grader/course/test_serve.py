@@ -27,13 +27,7 @@ from tests.grader.course.exchange import (
 )
 from tests.grader.course.run_command import grade_rows, run_grade
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def course(course_on_exchange: Course) -> Course:
-    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
-    return course_on_exchange
+pytestmark = [pytest.mark.slow, pytest.mark.exchange]
 
 
 def test_a_student_gets_feedback_on_each_submission_through_nbgrader(

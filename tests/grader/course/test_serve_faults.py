@@ -14,13 +14,7 @@ import pytest
 from tests.conftest import Course
 from tests.grader.course.exchange import Student, done_records, inbound, make_students, run_serve
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def course(course_on_exchange: Course) -> Course:
-    """A fresh course whose hw4 is released to its exchange (``nbgrader release_assignment``)."""
-    return course_on_exchange
+pytestmark = [pytest.mark.slow, pytest.mark.exchange]
 
 
 BIG = 30_000_000
