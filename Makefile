@@ -25,6 +25,7 @@ all: release $(SITE) $(SITE_STUDENT)
 	@echo "Website, full edition:    $(CURDIR)/_build/html/index.html"
 	@echo "Website, student edition: $(CURDIR)/_build/html-student/index.html"
 	@echo "Assignment release:       $(CURDIR)/assignments/release/hw4/"
+	@echo "To upload to an LMS:      $(CURDIR)/assignments/handout/ (hw4.ipynb, hw4.zip)"
 
 # The oldest Python supported (pyproject.toml's requires-python), checked before anything
 # runs: on the venv's Python if there is one, else on $(PYTHON). The check runs on any
@@ -86,7 +87,13 @@ $(RELEASE)/hw4.ipynb: $(STAMP) $(RELEASE_INPUTS)
 	@rm -rf $(RELEASE)
 	@cd assignments && nbgrader generate_assignment hw4 --log-level=WARN
 
-release: $(RELEASE)/hw4.ipynb
+# What to hand out through Canvas or Moodle (README: "With Canvas", "With Moodle"): the
+# notebook alone, the course's files built in, and the release folder as a zip.
+HANDOUT := assignments/handout
+$(HANDOUT)/hw4.ipynb: $(RELEASE)/hw4.ipynb grader/course/lms/handout.py
+	@$(PY) -m grader.course.lms.handout $(RELEASE) $(HANDOUT) > /dev/null
+
+release: $(RELEASE)/hw4.ipynb $(HANDOUT)/hw4.ipynb
 
 # Both editions of the website (-W -n --keep-going), sharing one execution cache:
 # full into _build/html, student (worked solutions removed) into _build/html-student.

@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "grade": ("grader.course.cli", "grade every submission of an assignment in a sandbox"),
     "serve": ("grader.course.serve_cli", "grade each submission as it arrives"),
+    "export": ("grader.course.export_cli", "grades and pages for Canvas or Moodle"),
     "report": ("grader.judgment.cli", "feedback pages and a class summary from answer files"),
 }
 

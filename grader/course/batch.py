@@ -32,6 +32,7 @@ from grader.course.grade_one import (
     grade_notebook,
     grading_failed,
 )
+from grader.course.lms.record import lms_flags
 from grader.course.writer import Writer
 
 BATCH = 32
@@ -160,7 +161,8 @@ def grade_submission(course: Course, student: str, release: Release, run: RunCel
     try:
         notebook, name, problems = _submitted_notebook(folder, release.notebook_name)
         graded = grade_notebook(notebook, student, release, run, name=name)
-        return replace(graded, problems=(*problems, *graded.problems))
+        flagged = (*problems, *graded.problems, *lms_flags(course, student))
+        return replace(graded, problems=flagged)
     except Exception as error:
         return grading_failed(student, error, "scored 0 until a rerun succeeds")
 

@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "<student>_....ipynb inside the zip)",
     )
     parser.add_argument(
+        "--roster",
+        type=Path,
+        help="the LMS's class list (Canvas's gradebook export; Moodle's grade export or "
+        "grading worksheet): with a Canvas or Moodle --zip, which student ID each LMS user has",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         help="parallel sandboxes (default: all cores; with --dask, the workers' threads)",
@@ -137,7 +143,7 @@ def _grade_on_cluster(args: argparse.Namespace, limits: Limits) -> tuple[Course,
 def _grade(args: argparse.Namespace, course: Course, run: RunCells, jobs: int) -> ClassResult:
     """``--zip`` collected, then every submission graded with ``run``, ``jobs`` at a time."""
     if args.zip is not None:
-        _collect(course, args.zip, args.zip_regex)
+        _collect(course, args.zip, args.zip_regex, args.roster)
     from grader.course.batch import grade_class  # with nbgrader: loaded once needed
 
     return grade_class(course, run, jobs, force=args.force)
@@ -174,11 +180,24 @@ def sandbox_missing_reason(pool: SandboxPool | None = None) -> str | None:
     return None
 
 
-def _collect(course: Course, archive: Path, named_regexp: str | None) -> None:
-    """The zip's submissions into ``submitted/``, saying what was collected and skipped."""
+def _collect(course: Course, archive: Path, named_regexp: str | None, roster: Path | None) -> None:
+    """The zip's submissions into ``submitted/``, saying what was collected and skipped:
+    a Canvas or Moodle download by its names and ``roster``, any other by nbgrader's
+    ``zip_collect``."""
+    from grader.course.lms.collect import collect_download, lms_platform
+    from grader.course.lms.roster import read_roster
     from grader.course.zip_collect import collect_zip
 
-    collected = collect_zip(course, archive, f"{course.assignment}.ipynb", named_regexp)
+    notebook = f"{course.assignment}.ipynb"
+    if named_regexp is None and lms_platform(archive) is not None:
+        lms = collect_download(
+            course, archive, notebook, None if roster is None else read_roster(roster)
+        )
+        print(f"collected {len(lms.students)} submission(s) from {archive}", file=sys.stderr)
+        for line in lms.lines:
+            print(f"  {line}", file=sys.stderr)
+        return
+    collected = collect_zip(course, archive, notebook, named_regexp)
     print(f"collected {len(collected.students)} submission(s) from {archive}", file=sys.stderr)
     for line in collected.warnings:
         print(f"  {line}", file=sys.stderr)
