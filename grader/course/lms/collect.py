@@ -85,7 +85,11 @@ def collect_download(
         raise CourseError(
             f"{archive} is a {label} download, which names students by their {label} "
             f"user: give --roster, {label}'s "
-            + ("gradebook export (Grades → Export)" if platform == CANVAS else "grade export")
+            + (
+                "gradebook export (Grades → Export)"
+                if platform == CANVAS
+                else "grade export or grading worksheet"
+            )
         )
     result = Download(platform, lines=[f"roster: {line}" for line in roster.problems])
     by_user = _read(archive, notebook, result)

@@ -81,9 +81,7 @@ def make_handout(release: Path, out: Path) -> tuple[Path, Path]:
     notebooks = sorted(release.glob("*.ipynb"))
     if len(notebooks) != 1:
         raise ValueError(f"{release} must hold one notebook, not {len(notebooks)}")
-    modules = {
-        path.stem: path.read_text(encoding="utf-8") for path in sorted(release.glob("*.py"))
-    }
+    modules = {path.stem: path.read_text(encoding="utf-8") for path in sorted(release.glob("*.py"))}
     notebook: Any = _read(notebooks[0], as_version=4)
     out.mkdir(parents=True, exist_ok=True)
     alone = out / notebooks[0].name
