@@ -31,7 +31,8 @@ PYTHON_3_10 = Path("/root/.pyenv/versions/3.10.13/bin/python3")
 RELEASE = "assignments/release/hw4/hw4.ipynb"
 SITE = "_build/html/index.html"
 SITE_STUDENT = "_build/html-student/index.html"
-OUTPUTS = (RELEASE, SITE, SITE_STUDENT)
+HANDOUT = "assignments/handout/hw4.ipynb"
+OUTPUTS = (RELEASE, HANDOUT, SITE, SITE_STUDENT)
 # generated beside the committed source, never inputs
 GENERATED = ("hw4.ipynb", "hw4_variant.py", "__pycache__", "*.pyc")
 PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.txt", "README.md")
@@ -178,7 +179,7 @@ def stale(project: Path) -> set[str]:
 
 
 BOOK = {SITE, SITE_STUDENT}
-ALL = {RELEASE, *BOOK}
+ALL = {RELEASE, HANDOUT, *BOOK}
 
 
 def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
@@ -186,7 +187,7 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
     # `make` itself would only print where the results are
     result = make(built_copy, "-n", f"VENV={VENV}", "-o", str(STAMP))
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["echo"] * 4
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["echo"] * 5
 
 
 @pytest.mark.parametrize(
@@ -211,6 +212,7 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
         ("README.md", set()),
         ("grader/sandbox/run.py", set()),
         ("grader/course/batch.py", set()),
+        ("grader/course/lms/handout.py", {HANDOUT}),
     ],
 )
 def test_a_changed_input_rebuilds_what_is_built_from_it(
