@@ -10,7 +10,9 @@ layout, its gradebook, its zip collection). One student's path::
                      release, run by grader.sandbox, judged by grader.judgment
       writer.py      autograded/, reports/hw4/<student>/, the gradebook; then grades.csv
 
-``cli.py`` is ``python -m grader grade``, ``zip_collect.py`` its ``--zip``; with ``--dask``,
+``cli.py`` is ``python -m grader grade``, ``zip_collect.py`` its ``--zip`` (``lms/`` for a
+Canvas or Moodle download and its ``--roster``; ``export_cli.py`` is ``python -m grader
+export``, grades and pages back to the LMS); with ``--dask``,
 ``dask_runner.py`` runs the cells on a Dask cluster's workers (``dask_worker.py`` is what
 they run, ``fingerprint.py`` what they must share with this machine);
 ``nbgrader_tests.py`` and ``nbgrader_feedback.py`` are called by nbgrader itself (the
