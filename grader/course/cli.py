@@ -144,6 +144,8 @@ def _grade(args: argparse.Namespace, course: Course, run: RunCells, jobs: int) -
     """``--zip`` collected, then every submission graded with ``run``, ``jobs`` at a time."""
     if args.zip is not None:
         _collect(course, args.zip, args.zip_regex, args.roster)
+    elif args.roster is not None:
+        _check_roster(course, args.roster)
     from grader.course.batch import grade_class  # with nbgrader: loaded once needed
 
     return grade_class(course, run, jobs, force=args.force)
@@ -200,6 +202,15 @@ def _collect(course: Course, archive: Path, named_regexp: str | None, roster: Pa
     collected = collect_zip(course, archive, notebook, named_regexp)
     print(f"collected {len(collected.students)} submission(s) from {archive}", file=sys.stderr)
     for line in collected.warnings:
+        print(f"  {line}", file=sys.stderr)
+
+
+def _check_roster(course: Course, roster: Path) -> None:
+    """The submission folders compared with ``roster``, a line for each that differs."""
+    from grader.course.lms.collect import check_submitted
+    from grader.course.lms.roster import read_roster
+
+    for line in check_submitted(course, read_roster(roster)):
         print(f"  {line}", file=sys.stderr)
 
 

@@ -283,3 +283,19 @@ def _entry(student: str, name: DownloadName, flags: tuple[tuple[str, str], ...])
         anonymous=name.anonymous,
         flags=(*late, *flags),
     )
+
+
+def check_submitted(course: Course, roster: Roster) -> list[str]:
+    """Without a download: the submission folders the roster lacks and the roster's
+    students with none, a line each; the roster is kept for ``export``."""
+    students, _ = course.submitters()
+    lines = [f"roster: {line}" for line in roster.problems]
+    known = {member.student_id for member in roster.members}
+    lines += [f"{s}: a submission, but not in the roster" for s in students if s not in known]
+    lines += [
+        f"no submission from {member.name or member.student_id} ({member.student_id})"
+        for member in roster.members
+        if member.student_id not in students
+    ]
+    keep_roster(course, roster.source)
+    return lines

@@ -326,3 +326,20 @@ def test_export_errors_are_one_line(moodle: Graded, tmp_path: Path) -> None:
     missing = _export(moodle.root, "--to", "moodle")
     assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_lms_download_without_a_roster_is_one_line(
+    released_course: Course, tmp_path: Path
+) -> None:
+    root = tmp_path / "course"
+    shutil.copytree(released_course.root, root)
+    archive = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("doejane_1001_50001_hw4.ipynb", b"{}")
+    done = run_grade(root, "--zip", str(archive))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {archive} is a Canvas download, which names students by their Canvas user: "
+        "give --roster, Canvas's gradebook export (Grades → Export)"
+    ]
+    assert not (root / "submitted").exists()

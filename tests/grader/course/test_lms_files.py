@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from grader.course import Course, CourseError
-from grader.course.lms.collect import collect_download, lms_platform
+from grader.course.lms.collect import check_submitted, collect_download, lms_platform
 from grader.course.lms.names import parse_download_name
-from grader.course.lms.record import read_record
+from grader.course.lms.record import kept_roster, read_record
 from grader.course.lms.roster import read_roster
 
 FORMATS = Path(__file__).parent / "lms_formats"
@@ -201,3 +201,17 @@ def test_an_lms_download_without_a_roster_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CourseError, match=r"Moodle download, .*give --roster"):
         collect_download(course, archive, "hw4.ipynb", None)
     assert not (tmp_path / "c" / "submitted").exists()
+
+
+def test_a_roster_without_a_download_is_checked_against_the_folders(tmp_path: Path) -> None:
+    roster_path = tmp_path / "gradebook.csv"
+    roster_path.write_text("\n".join(CANVAS_ROWS).replace(";", ","), encoding="utf-8")
+    course = Course.open(tmp_path / "c", "hw4")
+    for student in ("s1001", "zed"):
+        course.submitted(student).mkdir(parents=True)
+    lines = check_submitted(course, read_roster(roster_path))
+    assert "zed: a submission, but not in the roster" in lines
+    assert "no submission from Smith, Bob (bsmith)" in lines
+    assert not any("s1001" in line for line in lines)
+    assert kept_roster(course) is not None
+    assert kept_roster(course).read_bytes() == roster_path.read_bytes()  # type: ignore[union-attr]
