@@ -34,3 +34,8 @@ c.Execute.startup_timeout = 120
 # Feedback shows each test's output (the grader's feedback) but never a hidden test's code
 # (nbgrader 0.9 shows hidden tests by default, and tracebacks quote the lines around an error).
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Canvas and Moodle (README: "With Canvas", "With Moodle"): `nbgrader export --exporter
+# grader.course.lms.nbgrader_export.CanvasExport --assignment hw4 --to canvas.csv` (or
+# MoodleExport) writes the LMS's grade import from the roster `grade --roster` kept; set
+# c.CanvasExport.roster (a path) or c.CanvasExport.assignment_id here to choose others.

@@ -8,7 +8,8 @@ against the extracted file's full path), and it copies the newest attempt of eac
 to ``submitted/<student>/<assignment>/``. Without a ``named_regexp``,
 :class:`SubmissionCollector` files ``<student>/…/<name>.ipynb`` and
 ``<student>_<anything>.ipynb`` as the released notebook. A student ID that is not a safe
-folder name, and macOS's ``__MACOSX`` and hidden files, are skipped.
+folder name, and macOS's ``__MACOSX`` and hidden files, are skipped. (A Canvas or Moodle
+download is read by its own names instead: :mod:`grader.course.lms.collect`.)
 """
 
 from __future__ import annotations

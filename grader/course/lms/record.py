@@ -8,6 +8,7 @@ beside it is a copy of the roster last given, which ``export`` reads.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -65,11 +66,22 @@ def folder(course: Course) -> Path:
 
 def read_record(course: Course) -> dict[str, Collected]:
     """Every collected student's entry ({} when no LMS download was collected)."""
+    path = folder(course) / RECORD_NAME
     try:
-        data = json.loads((folder(course) / RECORD_NAME).read_text(encoding="utf-8"))
-        return {student: Collected.from_dict(entry) for student, entry in data.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        status = path.stat()
+    except OSError:
         return {}
+    return dict(_parsed(str(path), status.st_mtime_ns, status.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, Collected], ...]:
+    """The record's entries, read once per version of the file (a batch asks per student)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return tuple((student, Collected.from_dict(entry)) for student, entry in data.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ()
 
 
 def write_record(course: Course, entries: dict[str, Collected]) -> None:

@@ -343,3 +343,31 @@ def test_an_lms_download_without_a_roster_is_one_line(
         "give --roster, Canvas's gradebook export (Grades → Export)"
     ]
     assert not (root / "submitted").exists()
+
+
+def test_moodle_export_with_the_grading_worksheet_as_roster(moodle: Graded, tmp_path: Path) -> None:
+    """The worksheet names each participant: its Identifier goes back as it came."""
+    documented = _read_csv(FORMATS / "moodle_grading_worksheet.csv")[0]
+    header = [*documented[:2], "ID number", *documented[2:]]  # the site shows ID numbers
+    rows = [
+        ["Participant 9101", "Jane Doe", "m001", "jane@example.edu"],
+        ["Participant 9102", "Bob Smith", "m002", "bob@example.edu"],
+    ]
+    worksheet = tmp_path / "worksheet.csv"
+    with worksheet.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([*row, "Submitted", "", "12", "Yes", "", "", ""])
+    target = tmp_path / "moodle.csv"
+    done = _export(moodle.root, "--to", "moodle", str(target), "--roster", str(worksheet))
+    assert done.returncode == 0, done.stderr
+    exported, *students = _read_csv(target)
+    col = {name: exported.index(name) for name in exported}
+    by_identifier = {row[col["Identifier"]]: row for row in students}
+    assert by_identifier["Participant 9101"][col["Grade"]] == moodle.rows["m001"]["score"]
+    assert by_identifier["Participant 9102"][col["Grade"]] == moodle.rows["m002"]["score"]
+    # graded, but not in this roster: identified by the participant id of its download
+    ann = by_identifier["Participant 103"]
+    assert float(ann[col["Grade"]]) == float(moodle.rows["ann@example.edu"]["score"])
+    assert "ann@example.edu: graded, not in the roster" in done.stderr
