@@ -371,3 +371,48 @@ def test_moodle_export_with_the_grading_worksheet_as_roster(moodle: Graded, tmp_
     ann = by_identifier["Participant 103"]
     assert float(ann[col["Grade"]]) == float(moodle.rows["ann@example.edu"]["score"])
     assert "ann@example.edu: graded, not in the roster" in done.stderr
+
+
+def test_moodle_blind_marking_download_with_the_worksheet_as_roster(
+    released_course: Course, tmp_path: Path
+) -> None:
+    """Blind marking: names are "Participant <id>"; the worksheet says whose they are."""
+    documented = _read_csv(FORMATS / "moodle_grading_worksheet.csv")[0]
+    header = [*documented[:2], "ID number", *documented[2:]]
+    lines = [",".join(f'"{cell}"' for cell in header)]
+    for participant, number in (("7", "m001"), ("8", "m002")):
+        lines.append(
+            f'"Participant {participant}","Participant {participant}",{number},,'
+            '"Submitted for grading",,12.00,Yes,,,'
+        )
+    release = json.loads(nbformat.writes(released_course.notebook("release")))
+    graded = _grade(
+        released_course,
+        tmp_path,
+        lines,
+        str.encode,
+        {
+            "Participant 7_7_assignsubmission_file_/hw4.ipynb": _submission(release, "m001"),
+            "Participant 8_8_assignsubmission_file_/hw4.ipynb": _submission(
+                release, "m002", typed="m001"
+            ),
+        },
+    )
+    assert sorted(graded.rows) == ["m001", "m002"]
+    assert (graded.rows["m001"]["status"], float(graded.rows["m001"]["score"])) == ("ok", FULL)
+    assert graded.rows["m002"]["status"] == "student-id-mismatch"
+    assert float(graded.rows["m002"]["score"]) < FULL  # m001's numbers, graded as m002's
+    assert "the notebook types STUDENT_ID = 'm001', the roster says 'm002'" in graded.output
+    target = tmp_path / "feedback.zip"
+    done = _export(graded.root, "--feedback-zip", str(target), "--to", "moodle")
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(target) as bundle:
+        names = sorted(bundle.namelist())
+    assert names == [
+        "Participant 7_7_assignsubmission_file_/hw4-feedback.html",
+        "Participant 8_8_assignsubmission_file_/hw4-feedback.html",
+    ]
+    assert [_moodle_import_target(name) for name in names] == [
+        ("7", "assignsubmission", "file"),
+        ("8", "assignsubmission", "file"),
+    ]
