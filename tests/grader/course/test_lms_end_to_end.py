@@ -416,3 +416,22 @@ def test_moodle_blind_marking_download_with_the_worksheet_as_roster(
         ("7", "assignsubmission", "file"),
         ("8", "assignsubmission", "file"),
     ]
+
+
+def test_nbgrader_moodle_export_plugin_writes_the_same(moodle: Graded, tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    assert _export(moodle.root, "--to", "moodle", str(ours)).returncode == 0
+    Course(moodle.root).run(
+        "export",
+        "--exporter=grader.course.lms.nbgrader_export.MoodleExport",
+        "--assignment=hw4",
+        f"--to={theirs}",
+    )
+    header, *ours_rows = _read_csv(ours)
+    theirs_header, *theirs_rows = _read_csv(theirs)
+    assert theirs_header == header
+    modified = header.index("Last modified (grade)")
+    for row in (*ours_rows, *theirs_rows):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row[modified])
+        row[modified] = ""
+    assert theirs_rows == ours_rows
