@@ -91,22 +91,27 @@ def collect_download(
                 else "grade export or grading worksheet"
             )
         )
+    if roster.platform != platform:
+        raise CourseError(
+            f"{archive} is a {label} download but {roster.source} is a "
+            f"{PLATFORM_NAMES[roster.platform]} roster"
+        )
     result = Download(platform, lines=[f"roster: {line}" for line in roster.problems])
     by_user = _read(archive, notebook, result)
     entries: dict[str, Collected] = {}
     for found in by_user.values():
         chosen = _choose(found, notebook, result)
-        member, flags = _identify(chosen, roster, result)
-        if member is None:
+        student, flags = _identify(chosen, roster, result)
+        if student is None:
             continue
-        if member in entries:
+        if student in entries:
             result.lines.append(
-                f"{chosen.name.who} and {entries[member].name} both map to {member}: "
+                f"{chosen.name.who} and {entries[student].name} both map to {student}: "
                 f"only the first is collected; {chosen.member} left in the zip"
             )
             continue
-        _write(course, member, notebook, chosen.data)
-        entries[member] = _entry(member, chosen.name, flags)
+        _write(course, student, notebook, chosen.data)
+        entries[student] = _entry(student, chosen.name, flags)
     for listed in roster.members:
         if listed.student_id not in entries:
             result.lines.append(

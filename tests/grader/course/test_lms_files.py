@@ -215,3 +215,13 @@ def test_a_roster_without_a_download_is_checked_against_the_folders(tmp_path: Pa
     assert not any("s1001" in line for line in lines)
     assert kept_roster(course) is not None
     assert kept_roster(course).read_bytes() == roster_path.read_bytes()  # type: ignore[union-attr]
+
+
+def test_a_roster_of_the_other_lms_is_refused(tmp_path: Path) -> None:
+    roster_path = tmp_path / "gradebook.csv"
+    roster_path.write_text("\n".join(CANVAS_ROWS).replace(";", ","), encoding="utf-8")
+    archive = _zip(tmp_path / "a.zip", {"Jane Doe_101_assignsubmission_file_/hw4.ipynb": b"{}"})
+    course = Course.open(tmp_path / "c", "hw4")
+    with pytest.raises(CourseError, match=r"is a Moodle download but .* is a Canvas roster"):
+        collect_download(course, archive, "hw4.ipynb", read_roster(roster_path))
+    assert not (tmp_path / "c" / "submitted").exists()
