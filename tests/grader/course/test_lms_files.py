@@ -11,6 +11,7 @@ import pytest
 
 from grader.course import Course, CourseError
 from grader.course.lms.collect import check_submitted, collect_download, lms_platform
+from grader.course.lms.feedback_zip import canvas_name_slug
 from grader.course.lms.names import parse_download_name
 from grader.course.lms.record import kept_roster, read_record
 from grader.course.lms.roster import read_roster
@@ -225,3 +226,13 @@ def test_a_roster_of_the_other_lms_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CourseError, match=r"is a Moodle download but .* is a Canvas roster"):
         collect_download(course, archive, "hw4.ipynb", read_roster(roster_path))
     assert not (tmp_path / "c" / "submitted").exists()
+
+
+@pytest.mark.parametrize(
+    ("sortable", "slug"),
+    [("Doe, Jane", "doejane"), ("O'Brien, Pat", "obrienpat"), ("Doe_1_, Jane", "doe1jane")],
+)
+def test_names_in_canvas_files_are_canvas_s_slugs(sortable: str, slug: str) -> None:
+    """As Canvas writes a sortable name into a download name (lower case, word characters,
+    no ``_<digits>_`` left that its re-upload would take for an id)."""
+    assert canvas_name_slug(sortable) == slug
