@@ -203,6 +203,8 @@ def _collect(course: Course, archive: Path, named_regexp: str | None, roster: Pa
     print(f"collected {len(collected.students)} submission(s) from {archive}", file=sys.stderr)
     for line in collected.warnings:
         print(f"  {line}", file=sys.stderr)
+    if roster is not None:
+        _check_roster(course, roster)
 
 
 def _check_roster(course: Course, roster: Path) -> None:
