@@ -175,9 +175,12 @@ def print_edition(edition: str, out: Path, quiet: bool = False) -> Path:
     partial = target.with_suffix(".part")
     folder = out / single_page_folder(edition)
     page = page_to_print(folder)
-    with serve(folder) as base_url:
-        print_page(base_url + page.name, partial)
-    partial.replace(target)
+    try:
+        with serve(folder) as base_url:
+            print_page(base_url + page.name, partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
     in_site = out / EDITIONS[edition][0] / PDF_FOLDER / target.name
     in_site.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target, in_site)
