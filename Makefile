@@ -15,15 +15,19 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 RELEASE := assignments/release/hw4
 SITE := _build/html/index.html
 SITE_STUDENT := _build/html-student/index.html
+PDF := _build/pdf/hw4-full.pdf
+PDF_STUDENT := _build/pdf/hw4-student.pdf
 
-.PHONY: all venv book book-student release grade serve test lint clean
+.PHONY: all venv book book-student pdf release grade serve test lint clean
 # a recipe that fails leaves no target behind that looks up to date
 .DELETE_ON_ERROR:
 
-all: release $(SITE) $(SITE_STUDENT)
+all: release $(SITE) $(SITE_STUDENT) $(PDF) $(PDF_STUDENT)
 	@echo
 	@echo "Website, full edition:    $(CURDIR)/_build/html/index.html"
 	@echo "Website, student edition: $(CURDIR)/_build/html-student/index.html"
+	@echo "PDF, full edition:        $(CURDIR)/$(PDF)"
+	@echo "PDF, student edition:     $(CURDIR)/$(PDF_STUDENT)"
 	@echo "Assignment release:       $(CURDIR)/assignments/release/hw4/"
 	@echo "To upload to an LMS:      $(CURDIR)/assignments/handout/ (hw4.ipynb, hw4.zip)"
 
@@ -117,6 +121,16 @@ book: $(SITE) $(SITE_STUDENT)
 
 book-student: $(STAMP) release
 	$(PY) book/tools/build_editions.py --out _build --edition student
+
+# Each edition printed to a PDF in Chromium (Debian's), from its single-page build, and
+# copied into its website, whose every page links it: made again whenever the edition is.
+$(PDF): $(SITE)
+	@$(PY) book/tools/print_pdf.py --out _build --edition full --quiet
+
+$(PDF_STUDENT): $(SITE_STUDENT)
+	@$(PY) book/tools/print_pdf.py --out _build --edition student --quiet
+
+pdf: $(PDF) $(PDF_STUDENT)
 
 # Grade every submission in assignments/submitted/ in the sandbox (README: "Grading a
 # class"); extra options through GRADE_ARGS, e.g. make grade GRADE_ARGS="--zip lms.zip".

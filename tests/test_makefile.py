@@ -32,7 +32,9 @@ RELEASE = "assignments/release/hw4/hw4.ipynb"
 SITE = "_build/html/index.html"
 SITE_STUDENT = "_build/html-student/index.html"
 HANDOUT = "assignments/handout/hw4.ipynb"
-OUTPUTS = (RELEASE, HANDOUT, SITE, SITE_STUDENT)
+PDF = "_build/pdf/hw4-full.pdf"
+PDF_STUDENT = "_build/pdf/hw4-student.pdf"
+OUTPUTS = (RELEASE, HANDOUT, SITE, SITE_STUDENT, PDF, PDF_STUDENT)
 # generated beside the committed source, never inputs
 GENERATED = ("hw4.ipynb", "hw4_variant.py", "__pycache__", "*.pyc")
 PROJECT_FILES = ("Makefile", "pyproject.toml", "requirements.txt", "README.md")
@@ -178,7 +180,7 @@ def stale(project: Path) -> set[str]:
     return found
 
 
-BOOK = {SITE, SITE_STUDENT}
+BOOK = {SITE, SITE_STUDENT, PDF, PDF_STUDENT}
 ALL = {RELEASE, HANDOUT, *BOOK}
 
 
@@ -187,7 +189,7 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
     # `make` itself would only print where the results are
     result = make(built_copy, "-n", f"VENV={VENV}", "-o", str(STAMP))
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["echo"] * 5
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["echo"] * 7
 
 
 @pytest.mark.parametrize(
@@ -198,6 +200,9 @@ def test_nothing_is_rebuilt_when_nothing_changed(built_copy: Path) -> None:
         ("book/_static/course.css", BOOK),
         ("book/_ext/kernel_encryption.py", BOOK),
         ("book/tools/build_editions.py", BOOK),
+        ("book/tools/print_pdf.py", BOOK),
+        ("book/_static/print.css", BOOK),
+        ("book/_templates/edition-pdf.html", BOOK),
         ("_config.yml", BOOK),
         ("_toc.yml", BOOK),
         ("solutions/network.py", BOOK),
@@ -232,7 +237,14 @@ def test_bytecode_written_by_a_build_is_no_input(built_copy: Path) -> None:
 
 def test_a_missing_edition_is_rebuilt_alone(built_copy: Path) -> None:
     (built_copy / SITE_STUDENT).unlink()
-    assert stale(built_copy) == {SITE_STUDENT}
+    # and printed again: its PDF is made from it
+    assert stale(built_copy) == {SITE_STUDENT, PDF_STUDENT}
+
+
+@pytest.mark.parametrize("pdf", [PDF, PDF_STUDENT])
+def test_a_missing_pdf_is_printed_alone(built_copy: Path, pdf: str) -> None:
+    (built_copy / pdf).unlink()
+    assert stale(built_copy) == {pdf}
 
 
 def test_new_pins_reinstall_the_venv_and_rebuild_everything(built_copy: Path) -> None:

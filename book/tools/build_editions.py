@@ -29,15 +29,25 @@ from typing import Any, TextIO
 from jupyter_book.sphinx import build_sphinx
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def pdf_name(edition: str) -> str:
+    """The file name of an edition's PDF (``book/tools/print_pdf.py`` makes it)."""
+    return f"hw4-{edition}.pdf"
+
+
+# where the site keeps its edition's PDF (every page's sidebar links it)
+PDF_FOLDER = "pdf"
 # edition: (output folder, configuration overrides, Sphinx tags for ``{only}``)
 EDITIONS: dict[str, tuple[str, dict[str, Any], list[str]]] = {
-    "full": ("html", {}, ["full"]),
+    "full": ("html", {"edition_pdf": f"{PDF_FOLDER}/{pdf_name('full')}"}, ["full"]),
     # no page sources in the student edition (nor the button that downloads them):
     # they hold the worked solutions
     "student": (
         "html-student",
         {
             "student_edition": True,
+            "edition_pdf": f"{PDF_FOLDER}/{pdf_name('student')}",
             "html_copy_source": False,
             "html_show_sourcelink": False,
             "html_theme_options": {"use_download_button": False},
@@ -78,12 +88,22 @@ class ProgressOnly(io.TextIOBase):
         return len(text)
 
 
-def build_edition(edition: str, out: Path, quiet: bool = False) -> int:
-    """Build one edition into ``out``; return Sphinx's exit status (0 when clean)."""
+def single_page_folder(edition: str) -> str:
+    """The output folder of an edition's single-page build (the one printed to PDF)."""
+    return f"singlehtml-{edition}"
+
+
+def build_edition(edition: str, out: Path, quiet: bool = False, single_page: bool = False) -> int:
+    """Build one edition into ``out``; return Sphinx's exit status (0 when clean).
+
+    ``single_page``: the edition as one page (Sphinx's ``singlehtml`` builder), from the
+    same environment as its website, so that nothing is read or executed again.
+    """
     html_dir, overrides, tags = EDITIONS[edition]
-    target = out / html_dir
+    target = out / (single_page_folder(edition) if single_page else html_dir)
     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
-    print(f"building the website, {edition} edition, into {shown}/", flush=True)
+    what = "website as one page" if single_page else "website"
+    print(f"building the {what}, {edition} edition, into {shown}/", flush=True)
     # jupyter-book hands Sphinx the sys.stdout of the moment as its status stream
     status = ProgressOnly(sys.stdout) if quiet else sys.stdout
     with contextlib.redirect_stdout(status):
@@ -103,6 +123,7 @@ def build_edition(edition: str, out: Path, quiet: bool = False) -> int:
             tags=tags,
             warningiserror=True,
             keep_going=True,
+            builder="singlehtml" if single_page else "html",
         )
     return 1 if isinstance(result, Exception) else int(result)
 

@@ -1,6 +1,6 @@
 """Session fixtures: a cold build of both editions, served on localhost, crawled once.
 
-The build runs the same command as ``make book`` into a temporary folder, with
+The build runs the same commands as ``make book pdf`` into a temporary folder, with
 warnings as errors: its success is the zero-warning check. axe-core (pinned in
 tests/tools/package.json) is installed by ``make test``.
 """
@@ -36,7 +36,8 @@ RELEASED_FILES = ("hw4.ipynb", "hw4_variant.py", "hw4_selfcheck.py")
 
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """Both editions, built cold (fresh execution cache) with ``-W -n --keep-going``.
+    """Both editions, built cold (fresh execution cache) with ``-W -n --keep-going``, and
+    printed to their PDFs.
 
     The students' page links the released assignment, so it is released first
     (``make release``, as ``make book`` does) when it is not there yet.
@@ -44,14 +45,20 @@ def site_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     if not all((RELEASED / name).is_file() for name in RELEASED_FILES):
         subprocess.run(["make", "release"], cwd=ROOT, check=True, capture_output=True)
     out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "book" / "tools" / "build_editions.py"), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Build(out=out, returncode=result.returncode, log=result.stdout + result.stderr)
+    log = ""
+    # the websites, then their PDFs (which every page links), as `make` makes them
+    for tool in ("build_editions.py", "print_pdf.py"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "book" / "tools" / tool), "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        log += result.stdout + result.stderr
+        if result.returncode != 0:
+            break
+    return Build(out=out, returncode=result.returncode, log=log)
 
 
 @pytest.fixture(scope="session")
