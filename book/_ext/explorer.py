@@ -14,6 +14,7 @@ ID could give (the homework's included).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import inspect
 import json
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 
 from grader.judgment import grading, misconceptions, mutants, rubric
@@ -126,9 +128,10 @@ def add_scripts(
             app.add_js_file(script, defer="defer")
 
 
-def write_data(app: Sphinx, exception: Exception | None) -> None:
-    """Write ``_static/explorer-data.js`` for this edition."""
-    if exception is not None or app.builder.format != "html":
+def write_data(app: Sphinx) -> None:
+    """Write ``_static/explorer-data.js`` for this edition (before the pages, which name
+    its checksum)."""
+    if app.builder.format != "html":
         return
     data = explorer_data(Path(app.srcdir), bool(getattr(app.config, "student_edition", False)))
     target = Path(app.outdir) / "_static" / DATA_FILE
@@ -136,9 +139,17 @@ def write_data(app: Sphinx, exception: Exception | None) -> None:
     target.write_text(data_script(data), encoding="utf-8")
 
 
+def record_source_digest(app: Sphinx, config: Config) -> None:
+    """This file's digest as an "html" config value: a change to it rewrites every page."""
+    config.explorer_source_digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directive, the per-page scripts and the data file."""
+    app.add_config_value("explorer_source_digest", "", "html")
+    app.connect("config-inited", record_source_digest)
     app.add_directive("explorer", ExplorerDirective)
-    app.connect("html-page-context", add_scripts)
-    app.connect("build-finished", write_data)
+    # before offline_site's filter, which replaces the page's list of scripts by a copy
+    app.connect("html-page-context", add_scripts, priority=400)
+    app.connect("builder-inited", write_data)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
