@@ -143,7 +143,7 @@ def test_every_number_matches_solutions(drawn: list[dict[str, Any]]) -> None:
 
 
 def test_the_learning_rate_scan_matches_the_chapter_s(drawn: list[dict[str, Any]]) -> None:
-    for case in drawn[:6]:  # the scan takes 4000 losses per problem in Python
+    for case in drawn[:4]:  # the scan takes 4000 losses per problem in Python
         data = dataset(case["problem"])
         try:
             eta_star = worked.largest_decreasing_eta(data=data)
@@ -155,7 +155,7 @@ def test_the_learning_rate_scan_matches_the_chapter_s(drawn: list[dict[str, Any]
 
 def test_every_run_matches_solutions(drawn: list[dict[str, Any]]) -> None:
     with np.errstate(all="ignore"):
-        for case in drawn:
+        for case in drawn[:100]:
             data = dataset(case["problem"])
             for run in case["runs"]:
                 history = solutions.train(data.theta, data.X, data.y, run["eta"], RUN_STEPS)
