@@ -199,7 +199,8 @@ def test_practice_shows_no_expected_number_before_the_reader_gives_up(
         step(page, name).locator("button.hw4-reveal").click()
         if name != "loss_decreased":
             now = shown(page, value)
-            assert now, f"the expected {name} is shown once asked for"
+            distinctive = any(spellings(v) for v in np.ravel(np.asarray(value, dtype=float)))
+            assert now or not distinctive, f"the expected {name} is shown once asked for"
             revealed |= now
     assert len(revealed) > 10
     assert page.errors == []
