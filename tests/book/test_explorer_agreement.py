@@ -41,11 +41,16 @@ QUESTION_OF = {
 }
 RUN_ETAS = (0.01, 0.1, 0.3, 0.6)
 RUN_STEPS = 12
+RUN_CASES = 100
+"""The problems whose runs are compared (each run is RUN_STEPS steps per learning rate)."""
+SCANNED = 3
+"""The problems whose largest useful η is compared (the scan takes 4000 losses in Python)."""
 
 DRAW = """
 const engine = require(process.argv[1]);
 const data = require(process.argv[2]);
 const out = [];
+const [SCANNED, RUN_CASES] = JSON.parse(process.argv[6]);
 for (let seed = 0; seed < Number(process.argv[3]); seed++) {
   const problem = engine.practiceProblem(engine.generator(seed), data.variant);
   const scan = data.first_step_scan;
@@ -53,8 +58,9 @@ for (let seed = 0; seed < Number(process.argv[3]); seed++) {
     problem: problem,
     answers: engine.answers(problem),
     forward: engine.forward(problem.theta, problem.X),
-    eta_star: engine.largestDecreasingEta(problem, scan.eta_max, scan.grid_size),
-    runs: JSON.parse(process.argv[4]).map((eta) => {
+    eta_star: seed < SCANNED ? engine.largestDecreasingEta(problem, scan.eta_max, scan.grid_size)
+      : undefined,
+    runs: seed >= RUN_CASES ? [] : JSON.parse(process.argv[4]).map((eta) => {
       const o = engine.runOutcome(problem, eta, Number(process.argv[5]));
       return {eta: eta, loss: Number.isFinite(o.loss) ? o.loss : null, kind: o.kind};
     }),
@@ -97,7 +103,13 @@ def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def drawn(data_file: Path) -> list[dict[str, Any]]:
     """The engine's 500 practice problems, with what it computes for them."""
     result: list[dict[str, Any]] = node(
-        DRAW, str(ENGINE), str(data_file), str(CASES), json.dumps(RUN_ETAS), str(RUN_STEPS)
+        DRAW,
+        str(ENGINE),
+        str(data_file),
+        str(CASES),
+        json.dumps(RUN_ETAS),
+        str(RUN_STEPS),
+        json.dumps([SCANNED, RUN_CASES]),
     )
     assert len(result) == CASES
     return result
@@ -143,7 +155,7 @@ def test_every_number_matches_solutions(drawn: list[dict[str, Any]]) -> None:
 
 
 def test_the_learning_rate_scan_matches_the_chapter_s(drawn: list[dict[str, Any]]) -> None:
-    for case in drawn[:4]:  # the scan takes 4000 losses per problem in Python
+    for case in drawn[:SCANNED]:
         data = dataset(case["problem"])
         try:
             eta_star = worked.largest_decreasing_eta(data=data)
@@ -155,7 +167,7 @@ def test_the_learning_rate_scan_matches_the_chapter_s(drawn: list[dict[str, Any]
 
 def test_every_run_matches_solutions(drawn: list[dict[str, Any]]) -> None:
     with np.errstate(all="ignore"):
-        for case in drawn[:100]:
+        for case in drawn[:RUN_CASES]:
             data = dataset(case["problem"])
             for run in case["runs"]:
                 history = solutions.train(data.theta, data.X, data.y, run["eta"], RUN_STEPS)
