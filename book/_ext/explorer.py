@@ -18,10 +18,9 @@ import hashlib
 import importlib.util
 import inspect
 import json
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -104,12 +103,10 @@ class ExplorerDirective(SphinxDirective):
     """``{explorer}``: the widget's place; the script builds it (a note without JavaScript)."""
 
     has_content = False
-    option_spec: ClassVar[dict[str, Callable[[str], str]]] = {"start": str.strip}
 
     def run(self) -> list[nodes.Node]:
-        start = self.options.get("start", "explore")
         html = (
-            f'<div class="{MARKER}" data-start="{start}">'
+            f'<div class="{MARKER}">'
             "<noscript><p>The explorer needs JavaScript (it runs in the page, "
             "offline).</p></noscript></div>"
         )
