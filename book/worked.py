@@ -213,19 +213,21 @@ def learning_rate_runs() -> dict[str, Run]:
     return runs
 
 
-def first_step_change(eta: float) -> float:
+def first_step_change(eta: float, data: Dataset = SEED) -> float:
     """Loss after one step of size eta minus loss before (< 0: lower)."""
-    X, y, theta, _ = SEED
+    X, y, theta, _ = data
     before = float(solutions.loss(theta, X, y))
     after = solutions.loss(theta - eta * solutions.gradient(theta, X, y), X, y)
     return float(after) - before
 
 
 @cache
-def largest_decreasing_eta(eta_max: float = 2.0, grid_size: int = 4001) -> float:
+def largest_decreasing_eta(
+    eta_max: float = 2.0, grid_size: int = 4001, data: Dataset = SEED
+) -> float:
     """The first eta > 0 at which the first step stops lowering the loss."""
     grid = np.linspace(0.0, eta_max, grid_size)[1:]
-    changes = np.array([first_step_change(eta) for eta in grid])
+    changes = np.array([first_step_change(eta, data) for eta in grid])
     first = int(np.argmax(changes >= 0))
     if first == 0 or changes[first] < 0:
         raise ValueError("no sign change on the grid")
@@ -233,7 +235,7 @@ def largest_decreasing_eta(eta_max: float = 2.0, grid_size: int = 4001) -> float
     # bisection: the change is < 0 at low and >= 0 at high
     while high - low > 1e-12:
         middle = (low + high) / 2
-        if first_step_change(middle) < 0:
+        if first_step_change(middle, data) < 0:
             low = middle
         else:
             high = middle

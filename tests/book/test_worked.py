@@ -238,9 +238,12 @@ FIGURE_KEY = re.compile(r"```\{glue:figure\} (\S+)")
 
 
 def chapter_sources() -> dict[str, str]:
+    """The chapters that are notebooks (the explorer's page is plain Markdown)."""
     sources = {}
     for path in sorted((ROOT / "book").glob("*.md")):
         text = path.read_text(encoding="utf-8")
+        if "kernelspec:" not in text:
+            continue
         calls = CHAPTER_CALL.findall(text)
         assert calls == [path.stem], path.name  # one call, with the chapter's own name
         sources[path.stem] = text
