@@ -15,6 +15,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import solutions as s
+from grader import RUBRIC
+from tests.book import hand_computation as hand
 
 Answers = dict[str, Any]
 SEED = s.SEED
@@ -182,6 +184,30 @@ MISTAKES: dict[str, tuple[Callable[..., Answers], str, str]] = {
     "per_sample_update": (per_sample_update, "q5", "theta_new"),
     "old_theta_loss": (old_theta_loss, "q6", "loss_new"),
 }
+
+
+def guessed(name: str, value: Any, variant: s.Dataset, margin: float = 3.0) -> np.ndarray:
+    """Per component: whether a number a student can write without working gives it, within
+    ``margin`` times the rubric's tolerance: 0, ±1, an entry of y or θ, or (on other numbers
+    than the homework's) a component of the homework's own answer (from the seed's hand
+    computation, not from the grader)."""
+    seed = {
+        "y_hat": hand.Y_HAT,
+        "loss": hand.LOSS,
+        "grad_per_sample": hand.GRADS,
+        "grad": hand.GRAD,
+        "theta_new": hand.THETA_NEW,
+        "loss_new": hand.LOSS_NEW,
+    }
+    options = [0.0, 1.0, -1.0, *variant.y, *variant.theta]
+    if variant != SEED:
+        options += list(np.asarray(seed[name], dtype=float).ravel())
+    quantity = RUBRIC.quantity(name)
+    flat = np.asarray(value, dtype=float).reshape(-1, 1)
+    choices = np.array(options).reshape(1, -1)
+    atol = quantity.atol + (0.05 if name == "loss_new" else 0.0)  # θ′ rounded by hand
+    near = np.abs(flat - choices) <= margin * (atol + quantity.rtol * np.abs(choices))
+    return np.any(near, axis=1)
 
 
 def rounded(answers: Answers, decimals: int = 3) -> Answers:

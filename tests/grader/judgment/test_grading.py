@@ -6,14 +6,21 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
 from grader.judgment.report import QuantityResult
 from grader.judgment.rubric import Rubric
 from solutions import Dataset
-from tests.grader.judgment.students import SEED, Answers, by_hand, reference, variants
+from tests.grader.judgment.students import (
+    SEED,
+    Answers,
+    by_hand,
+    guessed,
+    reference,
+    variants,
+)
 
 
 def test_the_seed_by_hand_gets_full_marks() -> None:
@@ -156,7 +163,7 @@ def expected_points(answers: Answers, variant: Dataset, rubric: Rubric) -> dict[
 @pytest.mark.parametrize("penalty", [0.25, 0.5, 0.0])
 def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> None:
     rubric = replace(RUBRIC, ecf_penalty=penalty)
-    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])  # a slip in sample 1 only
+    y_hat = reference(*SEED)["y_hat"] + np.array([0.0, 3.0])  # a slip in sample 2 only
     answers = chain_from_y_hat(y_hat, SEED)
     report = grade(answers, *SEED, rubric=rubric)
     wanted = expected_points(answers, SEED, rubric)
@@ -172,14 +179,29 @@ def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> 
 @settings(max_examples=30, deadline=None)
 @given(variant=variants())
 def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Dataset) -> None:
-    y_hat = reference(*variant)["y_hat"] + np.array([0.0, 2.25])  # never 0, never y
+    active = int(np.argmax(s.forward(variant.theta, variant.X).z))
+    assume(not np.any(guessed("y_hat", reference(*variant)["y_hat"][active], variant)))
+    slip = np.where(np.arange(2) == active, 0.0, 2.25)  # on the inactive sample: never 0, y
+    y_hat = reference(*variant)["y_hat"] + slip
     answers = chain_from_y_hat(y_hat, variant)
+    assume(not any(np.all(guessed(n, answers[n], variant)) for n in ("loss", "loss_new")))
     report = grade(answers, *variant)
     wanted = expected_points(answers, variant, RUBRIC)
     wanted["q1"] = 1.0
     got = {k: q.points for k, q in report.questions.items()}
     assert got["q1"] == wanted["q1"] and got["q2"] == pytest.approx(wanted["q2"])
     assert got["q4"] == pytest.approx(wanted["q4"]) and got["q5"] == pytest.approx(wanted["q5"])
+
+
+def test_a_right_y_hat_of_the_inactive_sample_alone_earns_nothing() -> None:
+    """ŷ of the inactive sample is w4 on every variant, a guess: alone it earns nothing."""
+    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])  # a slip in the active sample
+    assert y_hat[1] == SEED.theta[4]
+    report = grade(chain_from_y_hat(y_hat, SEED), *SEED)
+    assert report.questions["q1"].points == 0
+    assert "ŷ = w4" in report.questions["q1"].feedback
+    for key in ("q2", "q4", "q5"):  # the slip still carries forward
+        assert report.questions[key].status == "carried_forward"
 
 
 def test_a_slip_in_one_component_of_grad_keeps_the_rest_carried_forward() -> None:
@@ -321,7 +343,7 @@ def test_right_zeros_alone_earn_nothing_in_a_gradient() -> None:
     guess = np.where(zeros, 0.0, 7.0)  # every zero of the seed's right, nothing else
     part = grade({"grad_per_sample": guess}, *SEED).questions["q4"].parts[0]
     assert part.points == 0
-    assert "zeros" in part.feedback
+    assert "guess" in part.feedback and "zero gradients" in part.feedback
     one_more = guess.copy()
     index = tuple(np.argwhere(~zeros)[0])
     one_more[index] = right[index]
