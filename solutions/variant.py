@@ -8,10 +8,10 @@ data sets from it until one keeps the homework's lesson:
 - one sample activates the hidden ReLU unit (z > 0) and the other does not (z < 0);
 - w3 ≠ 0 and neither prediction is exact, so every part of the gradient matters;
 - the first gradient-descent step with the variant's η lowers the loss;
-- no answer is a number a student could write down without working (see
-  :func:`avoids_guesses`), and every known mistake shows, can be told apart from
-  the others and lands on no such number nor on the homework's original answers
-  (see :func:`mistakes_show`).
+- no answer has a number a student could write down without working, nor one of
+  the homework's own answers (see :func:`avoids_guesses`); every known mistake
+  shows, can be told apart from the others, and gives no answer made of such
+  numbers only, nor the homework's own (see :func:`mistakes_show`).
 
 An empty ID gives the homework's own numbers, ``solutions.data.SEED``. This file
 imports only numpy, the standard library and ``solutions.data`` (which stands
@@ -185,11 +185,18 @@ def keeps_the_lesson(variant: Dataset) -> bool:
     return before <= MAX_LOSS and after < before * (1 - MIN_RELATIVE_DECREASE)
 
 
-def guesses(variant: Dataset, name: str) -> FloatArray:
-    """Numbers a student can give for answer ``name`` without working: 0, ±1, the entries of y
-    and θ, and (on other numbers than the homework's) the components of its answer there."""
+def guesses(variant: Dataset) -> FloatArray:
+    """Numbers a student can give for any answer without working: 0, ±1, the entries of y
+    and θ. The grader gives such a number credit only beside one that no guess gives."""
+    found: FloatArray = np.concatenate(([0.0, 1.0, -1.0], variant.y, variant.theta))
+    return found
+
+
+def _avoided(variant: Dataset, name: str) -> FloatArray:
+    """What no answer ``name`` may be near: the guesses and (on other numbers than the
+    homework's) the components of the homework's own answer."""
     original = _SEED_ANSWERS[name].ravel() if variant != SEED else np.zeros(0)
-    found: FloatArray = np.concatenate(([0.0, 1.0, -1.0], variant.y, variant.theta, original))
+    found: FloatArray = np.concatenate((guesses(variant), original))
     return found
 
 
@@ -210,8 +217,8 @@ def _same(value: FloatArray, other: FloatArray, margin: tuple[float, float]) -> 
 def _guessed(
     value: FloatArray, variant: Dataset, name: str, margin: tuple[float, float]
 ) -> BoolArray:
-    """Per component (flattened): whether it lies within the margin of a guess."""
-    options = guesses(variant, name).reshape(1, -1)
+    """Per component (flattened): whether it lies within the margin of what is avoided."""
+    options = _avoided(variant, name).reshape(1, -1)
     near = np.abs(value.reshape(-1, 1) - options) <= margin[0] + margin[1] * np.abs(options)
     found: BoolArray = np.any(near, axis=1)
     return found
@@ -232,7 +239,8 @@ def _fixed(variant: Dataset, name: str) -> BoolArray:
 
 def avoids_guesses(variant: Dataset) -> bool:
     """True if no component of a right answer lies within its margin of a guess (see
-    :func:`guesses`), but for those that every variant has (see :func:`_fixed`)."""
+    :func:`guesses`) or of the homework's answer, but for those that every variant has (see
+    :func:`_fixed`)."""
     right = answers(variant)
     margins = _margins(variant, right)
     for name in ANSWERS:

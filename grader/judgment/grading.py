@@ -12,8 +12,8 @@ For each answer variable, in the order they are computed:
 No answer that is the same for every student earns points on its own: trivial
 answers (all zeros, ŷ = y, θ′ = θ) and the answers for the homework's original
 numbers earn nothing and carry nothing forward; a component that a guess gives
-(0, ±1, an entry of y or θ, the original answer's: :func:`solutions.variant.guesses`)
-earns points only beside one that no guess gives (every variant has an inactive
+(0, ±1, an entry of y or θ: :func:`solutions.variant.guesses`) earns points only
+beside one that no guess gives (every variant has an inactive
 sample, whose ŷ is w4 and whose ∂L/∂w0 … ∂L/∂w3 are 0), so an answer made of guesses
 only earns nothing unless it is right; and the steps that use none of the variant's
 numbers (∇𝓛 as the mean of the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛)
@@ -70,10 +70,7 @@ UNEXPLAINED = "not right, and no mistake on your numbers explains it"
 SEED_REASON = "the answer for the homework's original numbers (an empty student ID), not yours"
 """Why an answer that fits the original numbers, not the student's, earns nothing."""
 
-GUESSES = (
-    "numbers anyone can write down without working them out (0, ±1, an entry of y or θ, "
-    "or the original numbers' answer)"
-)
+GUESSES = "numbers anyone can write down without working them out (0, ±1, an entry of y or θ)"
 """What a guessed component is, for the feedback."""
 
 DATA_FREE_SOURCES = {"grad": ("grad_per_sample",), "loss_decreased": ("loss", "loss_new")}
@@ -172,7 +169,7 @@ class _Grader:
         self.eta = float(data.eta)
         self.reference = _reference(data)
         self.seed = _reference(solutions.SEED)
-        self.guesses = {name: guesses(data, name) for name in ORDER[:-1]}
+        self.guesses = guesses(data)
         self.readings = {name: _read(answers, name, len(self.X)) for name in ORDER}
         valid = {n: r.value for n, r in self.readings.items() if r.status == "ok"}
         self.trivial = {
@@ -227,10 +224,11 @@ class _Grader:
 
     def _guessed(self, name: str) -> Array:
         """Per component of the student's answer: whether a guess gives it (see GUESSES)."""
-        if name not in self.guesses or self.readings[name].status != "ok":
+        reading = self.readings[name]
+        if reading.status != "ok" or isinstance(reading.value, bool):
             return np.zeros(0, dtype=bool)
         rtol, atol = self._tolerance(self.rubric.quantity(name))
-        return near_any(self.readings[name].value, self.guesses[name], rtol, atol)
+        return near_any(reading.value, self.guesses, rtol, atol)
 
     def grade(self) -> Report:
         questions = {}
@@ -451,9 +449,12 @@ class _Grader:
     def _misconception(
         self, quantity: Quantity, right: Array, matches: list[Match], question: str
     ) -> QuantityResult:
-        # a mistake once noted explains all its forms later on (sum in 𝓛 → sum in ∇𝓛 too)
-        explanations = (m.carried | _all_forms(m.new) for m in matches)
-        self.trail.explanations = list(dict.fromkeys(explanations))[:MAX_EXPLANATIONS]
+        # a mistake once noted may show in its other forms later on (sum in 𝓛 → sum in ∇𝓛
+        # too), or not (the sum in ∇𝓛 only, 𝓛′ a mean): both explain the later answers
+        found = [m.carried | m.new for m in matches]
+        every_form = [m.carried | _all_forms(m.new) for m in matches]
+        explanations = dict.fromkeys(found + every_form)
+        self.trail.explanations = list(explanations)[:MAX_EXPLANATIONS]
         readings = list(dict.fromkeys(tuple(_tags(m.new)) for m in matches))
         tags = tuple(dict.fromkeys(tag for reading in readings for tag in reading))
         for tag in tags:

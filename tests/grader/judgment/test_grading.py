@@ -17,6 +17,7 @@ from tests.grader.judgment.students import (
     SEED,
     Answers,
     by_hand,
+    expected_points,
     guessed,
     reference,
     variants,
@@ -140,24 +141,6 @@ def chain_from_y_hat(y_hat: np.ndarray, variant: Dataset) -> Answers:
         "loss_new": loss_new,
         "loss_decreased": loss_new < loss,
     }
-
-
-def expected_points(answers: Answers, variant: Dataset, rubric: Rubric) -> dict[str, float]:
-    """Per question: right components earn their share, carried-forward ones (1 − penalty)."""
-    right = reference(*variant)
-    points: dict[str, float] = {}
-    for question in rubric.questions:
-        total = 0.0
-        for quantity in question.quantities:
-            given, wanted = answers[quantity.name], right[quantity.name]
-            if isinstance(wanted, bool):
-                ok = np.array([given == wanted])
-            else:
-                ok = np.isclose(given, wanted, rtol=1e-9, atol=1e-9).ravel()
-            credit = np.where(ok, 1.0, 1 - rubric.ecf_penalty)
-            total += quantity.points * credit.mean()
-        points[question.key] = total
-    return points
 
 
 @pytest.mark.parametrize("penalty", [0.25, 0.5, 0.0])
