@@ -407,11 +407,16 @@ class _Grader:
         """Why credited components earned nothing, when a guess gives each of them."""
         shown = (right | (credit > 0)).any() and quantity.name not in self.trivial
         if shown and not self._beyond_guesses(quantity, right, credit):
-            which = "right entries are" if right.size > 1 else "value is"
+            if right.size == 1:
+                which = "Its value is"
+            elif right.any():
+                which = "Its right entries are all"
+            else:
+                which = "Its entries that follow from your earlier answers are all"
             return (
-                f"Its {which} all {GUESSES}, which earn points only beside a right one that no "
-                "guess gives (an inactive hidden unit gives ŷ = w4 and zero gradients whatever "
-                "the numbers)."
+                f"{which} {GUESSES}, which earn points only beside a right one that no guess "
+                "gives (an inactive hidden unit gives ŷ = w4 and zero gradients whatever the "
+                "numbers)."
             )
         return ""
 
