@@ -11,16 +11,16 @@ For each answer variable, in the order they are computed:
 
 No answer that is the same for every student earns points on its own: trivial
 answers (all zeros, ŷ = y, θ′ = θ) and the answers for the homework's original
-numbers earn nothing and carry nothing forward; a component that a guess gives
-(0, ±1, an entry of y or θ: :func:`solutions.variant.guesses`) earns points only
-beside one that no guess gives (every variant has an inactive
-sample, whose ŷ is w4 and whose ∂L/∂w0 … ∂L/∂w3 are 0), so an answer made of guesses
-only earns nothing unless it is right; and the steps that use none of the variant's
-numbers (∇𝓛 as the mean of the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛)
-earn credit only from earlier answers that earned credit or that a recognised mistake
-explains (and that are not made of guesses only). A known mistake on the student's
-own numbers explains an answer before the guard against the original numbers does:
-:mod:`solutions.variant` keeps every known mistake off those numbers.
+numbers earn nothing and carry nothing forward; a component that a guess gives (0,
+±1, an entry of y or θ: :func:`solutions.variant.guesses`) earns points only beside
+one that no guess gives (every variant has an inactive sample, whose ŷ is w4 and
+whose ∂L/∂w0 … ∂L/∂w3 are 0), so an answer made of guesses only earns nothing unless
+it is right; and the steps that use none of the variant's numbers (∇𝓛 as the mean of
+the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛) earn credit only from
+earlier answers that earned credit or that a recognised mistake explains (and that
+are not made of guesses only). A known mistake on the student's own numbers explains
+an answer before the guard against the original numbers does: :mod:`solutions.variant`
+keeps every known mistake off those numbers, and off answers made of guesses only.
 """
 
 from __future__ import annotations
@@ -182,6 +182,7 @@ class _Grader:
         self.raw = Computation(self.X, self.y, self.theta, self.eta, valid)
         self.trail = _Trail()
         self.tainted: set[str] = set()  # answers that only follow from trivial ones
+        self.guessed_only: set[str] = set()  # answers that follow, but that guesses give
         self.results: dict[str, QuantityResult] = {}
 
     def _trivial_reason(self, name: str, value: Any) -> str | None:
@@ -342,6 +343,8 @@ class _Grader:
             why: dict[str, list[str]] = {}
             for n in ungrounded:
                 reason = self.trivial.get(n, UNEXPLAINED)
+                if n in self.guessed_only:
+                    reason = f"made only of {GUESSES}"
                 why.setdefault(reason, []).append(n)
             reasons = "; ".join(
                 f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} {reason}"
@@ -408,7 +411,7 @@ class _Grader:
         shown = (right | (credit > 0)).any() and quantity.name not in self.trivial
         if shown and not self._beyond_guesses(quantity, right, credit):
             if right.size == 1:
-                which = "Its value is"
+                which = "Its value is one of the"
             elif right.any():
                 which = "Its right entries are all"
             else:
@@ -444,6 +447,7 @@ class _Grader:
 
     def _guessed_only(self, quantity: Quantity) -> QuantityResult:
         """A value that follows from earlier answers, but that guesses give: no credit."""
+        self.guessed_only.add(quantity.name)
         feedback = (
             "Not right. It follows from your earlier answers, but it is made only of "
             f"{GUESSES}, which earn points only beside a right value that no guess gives. "

@@ -346,3 +346,21 @@ def test_the_mean_of_gradients_that_earned_nothing_earns_nothing() -> None:
     assert "no credit is carried forward" in report.questions["q4"].parts[1].feedback
     # the update uses the student's own θ and η: it still follows from their gradient
     assert report.questions["q5"].status == "carried_forward"
+
+
+def test_a_carried_forward_value_a_guess_gives_earns_nothing_and_grounds_nothing() -> None:
+    """ŷ off by 1 on both samples gives 𝓛 = 1 exactly: it follows from ŷ, but 1 is what anyone
+    can write without working, so it earns nothing, nor does the False that rests on it."""
+    answers = reference(*SEED)
+    y_hat = SEED.y + 1.0
+    loss = float(np.mean((y_hat - SEED.y) ** 2))
+    assert loss == pytest.approx(1.0)
+    answers = {**answers, "y_hat": y_hat, "loss": 1.0, "loss_decreased": False}
+    assert answers["loss_new"] > 1.0  # False is what the student's own numbers say
+    report = grade(answers, *SEED)
+    q2 = report.questions["q2"]
+    assert (q2.points, q2.status) == (0, "incorrect")
+    assert "without working them out" in q2.feedback
+    decreased = report.questions["q6"].parts[1]
+    assert decreased.points == 0
+    assert "loss is made only of numbers anyone can write down" in decreased.feedback
