@@ -140,7 +140,7 @@ def _over_samples(values: FloatArray, total: bool) -> FloatArray:
     return result
 
 
-def answers(variant: Dataset, flags: Sequence[str] = ()) -> dict[str, FloatArray]:
+def _answers(variant: Dataset, flags: Sequence[str] = ()) -> dict[str, FloatArray]:
     """The homework's numeric answers on ``variant``, with the mistakes in ``flags`` made."""
     X, y, theta, eta = variant.X, variant.y, variant.theta, float(variant.eta)
     summed = "sum_loss" in flags
@@ -169,7 +169,7 @@ def answers(variant: Dataset, flags: Sequence[str] = ()) -> dict[str, FloatArray
     }
 
 
-_SEED_ANSWERS = answers(SEED)
+_SEED_ANSWERS = _answers(SEED)
 
 
 def keeps_the_lesson(variant: Dataset) -> bool:
@@ -178,7 +178,7 @@ def keeps_the_lesson(variant: Dataset) -> bool:
     z = _hidden_input(theta, X)
     if theta[3] == 0 or sorted(np.sign(z)) != [-1.0, 1.0]:
         return False
-    right = answers(variant)
+    right = _answers(variant)
     if np.any(np.abs(right["y_hat"] - y) < 0.05):
         return False
     before, after = float(right["loss"]), float(right["loss_new"])
@@ -203,7 +203,7 @@ def _avoided(variant: Dataset, name: str) -> FloatArray:
 def _margins(variant: Dataset, right: dict[str, FloatArray]) -> dict[str, tuple[float, float]]:
     margins = dict(MARGINS)
     moved = Dataset.build(variant.X, variant.y, right["theta_new"], variant.eta)
-    slope = float(np.abs(answers(moved)["grad"]).sum())
+    slope = float(np.abs(_answers(moved)["grad"]).sum())
     absolute, relative = MARGINS["loss_new"]
     margins["loss_new"] = (absolute + LOSS_NEW_SLOPE_MARGIN * slope, relative)
     return margins
@@ -241,7 +241,7 @@ def avoids_guesses(variant: Dataset) -> bool:
     """True if no component of a right answer lies within its margin of a guess (see
     :func:`guesses`) or of the homework's answer, but for those that every variant has (see
     :func:`_fixed`)."""
-    right = answers(variant)
+    right = _answers(variant)
     margins = _margins(variant, right)
     for name in ANSWERS:
         if np.any(_guessed(right[name], variant, name, margins[name]) & ~_fixed(variant, name)):
@@ -253,12 +253,12 @@ def mistakes_show(variant: Dataset) -> bool:
     """True if every form of every known mistake (:data:`MISTAKES`) changes its first answer
     and gives there what no other mistake tried on it (:data:`RIVALS`) gives; and if none of
     its answers is large, made of guesses only, or the homework's original answer."""
-    right = answers(variant)
+    right = _answers(variant)
     margins = _margins(variant, right)
-    alone = {flag: answers(variant, (flag,)) for flag in _TAG_OF}
+    alone = {flag: _answers(variant, (flag,)) for flag in _TAG_OF}
     for tag, forms in MISTAKES.items():
         for flags, first in forms:
-            chain = alone[flags[0]] if len(flags) == 1 else answers(variant, flags)
+            chain = alone[flags[0]] if len(flags) == 1 else _answers(variant, flags)
             rivals = [alone[flag][first] for flag in RIVALS[first] if _TAG_OF[flag] != tag]
             if not _stands_out(chain[first], right[first], rivals, margins[first]):
                 return False

@@ -12,7 +12,7 @@ from grader.judgment.mutants import LOCAL_MUTATIONS, ORDER, Computation
 from solutions import Dataset
 from solutions.variant import MISTAKES as GENERATOR_MISTAKES
 from solutions.variant import RIVALS
-from solutions.variant import answers as generator_answers
+from solutions.variant import _answers as generator_answers
 from tests.grader.judgment.students import FORMS, SEED, reference, variants
 
 QUESTION_OF = {q.name: question.key for question in RUBRIC.questions for q in question.quantities}
