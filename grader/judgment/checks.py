@@ -27,6 +27,15 @@ def all_close(student: Any, expected: Any, rtol: float, atol: float) -> bool:
     return bool(close(student, expected, rtol, atol).all())
 
 
+def near_any(value: Any, options: Any, rtol: float, atol: float) -> Array:
+    """Per component of ``value`` (flattened): whether it is close to one of ``options``."""
+    flat = np.asarray(value, dtype=float).reshape(-1, 1)
+    choices = np.asarray(options, dtype=float).reshape(1, -1)
+    with np.errstate(all="ignore"):
+        result: Array = np.any(np.abs(flat - choices) <= atol + rtol * np.abs(choices), axis=1)
+    return result
+
+
 def trivial_reason(
     name: str, value: Any, reference: Any, y: Array, theta: Array, absurd: float, atol: float
 ) -> str | None:

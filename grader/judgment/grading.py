@@ -11,11 +11,16 @@ For each answer variable, in the order they are computed:
 
 No answer that is the same for every student earns points on its own: trivial
 answers (all zeros, ŷ = y, θ′ = θ) and the answers for the homework's original
-numbers earn nothing and carry nothing forward; right zeros in a gradient count
-only beside a right non-zero entry (every variant has an inactive sample, whose
-∂L/∂w0 … ∂L/∂w3 are 0); and the steps that use none of the variant's numbers
-(∇𝓛 as the mean of the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛) earn
-credit only from earlier answers that earned credit or a recognised mistake explains.
+numbers earn nothing and carry nothing forward; a component that a guess gives (0,
+±1, an entry of y or θ: :func:`solutions.variant.guesses`) earns points only beside
+one that no guess gives (every variant has an inactive sample, whose ŷ is w4 and
+whose ∂L/∂w0 … ∂L/∂w3 are 0), so an answer made of guesses only earns nothing unless
+it is right; and the steps that use none of the variant's numbers (∇𝓛 as the mean of
+the per-sample gradients, ``loss_decreased`` as 𝓛′ < 𝓛) earn credit only from
+earlier answers that earned credit or that a recognised mistake explains (and that
+are not made of guesses only). A known mistake on the student's own numbers explains
+an answer before the guard against the original numbers does: :mod:`solutions.variant`
+keeps every known mistake off those numbers, and off answers made of guesses only.
 """
 
 from __future__ import annotations
@@ -28,13 +33,14 @@ from typing import Any
 import numpy as np
 
 import solutions
-from grader.judgment.checks import all_close, close, trivial_reason
+from grader.judgment.checks import all_close, close, near_any, trivial_reason
 from grader.judgment.misconceptions import BY_TAG, MISCONCEPTIONS, TAG_OF_MUTATION, sentence
 from grader.judgment.mutants import LOCAL_MUTATIONS, ORDER, Computation, Mutations
 from grader.judgment.report import QuantityResult, QuestionResult, Report
 from grader.judgment.rubric import RUBRIC, Quantity, Rubric
 from grader.judgment.values import Reading, read_bool, read_numbers
 from solutions.arrays import Array
+from solutions.variant import guesses
 
 MAX_EXPLANATIONS = 4
 
@@ -64,8 +70,8 @@ UNEXPLAINED = "not right, and no mistake on your numbers explains it"
 SEED_REASON = "the answer for the homework's original numbers (an empty student ID), not yours"
 """Why an answer that fits the original numbers, not the student's, earns nothing."""
 
-ZEROS_COUNT_ONLY_BESIDE_OTHERS = ("grad_per_sample", "grad")
-"""Answers whose right zeros earn points only beside a right non-zero entry."""
+GUESSES = "numbers anyone can write down without working them out (0, ±1, an entry of y or θ)"
+"""What a guessed component is, for the feedback."""
 
 DATA_FREE_SOURCES = {"grad": ("grad_per_sample",), "loss_decreased": ("loss", "loss_new")}
 """Steps that use none of the variant's numbers, and the answers they are computed from."""
@@ -163,6 +169,7 @@ class _Grader:
         self.eta = float(data.eta)
         self.reference = _reference(data)
         self.seed = _reference(solutions.SEED)
+        self.guesses = guesses(data)
         self.readings = {name: _read(answers, name, len(self.X)) for name in ORDER}
         valid = {n: r.value for n, r in self.readings.items() if r.status == "ok"}
         self.trivial = {
@@ -175,6 +182,7 @@ class _Grader:
         self.raw = Computation(self.X, self.y, self.theta, self.eta, valid)
         self.trail = _Trail()
         self.tainted: set[str] = set()  # answers that only follow from trivial ones
+        self.guessed_only: set[str] = set()  # answers that follow, but that guesses give
         self.results: dict[str, QuantityResult] = {}
 
     def _trivial_reason(self, name: str, value: Any) -> str | None:
@@ -213,7 +221,15 @@ class _Grader:
         if result is None or name in self.trivial:
             return False
         credited = result.status in ("correct", "carried_forward") or result.points > 0
-        return credited or bool(result.tags)
+        return credited or (bool(result.tags) and not self._guessed(name).all())
+
+    def _guessed(self, name: str) -> Array:
+        """Per component of the student's answer: whether a guess gives it (see GUESSES)."""
+        reading = self.readings[name]
+        if reading.status != "ok" or isinstance(reading.value, bool):
+            return np.zeros(0, dtype=bool)
+        rtol, atol = self._tolerance(self.rubric.quantity(name))
+        return near_any(reading.value, self.guesses, rtol, atol)
 
     def grade(self) -> Report:
         questions = {}
@@ -251,10 +267,10 @@ class _Grader:
         carried = [m for m in matches if not m.new]
         if carried:
             return self._carried_forward(quantity, right, carried, question)
-        if self._fits_seed(quantity, student):  # before a mistake that fits by chance
-            return self._seed_answer(quantity)
-        if matches:
+        if matches:  # a mistake on the student's own numbers, before any copying guard
             return self._misconception(quantity, right, matches, question)
+        if self._fits_seed(quantity, student):
+            return self._seed_answer(quantity)
         return self._wrong(quantity, student, right, rtol, atol)
 
     @staticmethod
@@ -327,6 +343,8 @@ class _Grader:
             why: dict[str, list[str]] = {}
             for n in ungrounded:
                 reason = self.trivial.get(n, UNEXPLAINED)
+                if n in self.guessed_only:
+                    reason = f"made only of {GUESSES}"
                 why.setdefault(reason, []).append(n)
             reasons = "; ".join(
                 f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} {reason}"
@@ -377,28 +395,31 @@ class _Grader:
 
     def _points(self, quantity: Quantity, right: Array, credit: Array) -> float:
         """Right components earn their share, the others their ``credit``; trivial answers none,
-        nor gradients whose only credited entries are zeros."""
-        if quantity.name in self.trivial or not self._beyond_zeros(quantity, right, credit):
+        nor answers whose only credited components are guesses."""
+        if quantity.name in self.trivial or not self._beyond_guesses(quantity, right, credit):
             return 0.0
         share = quantity.points / right.size
         return round(float(share * (right.sum() + credit[~right].sum())), 6)
 
-    def _beyond_zeros(self, quantity: Quantity, right: Array, credit: Array) -> bool:
-        """False for a gradient credited only where a zero is expected."""
-        if quantity.name not in ZEROS_COUNT_ONLY_BESIDE_OTHERS:
-            return True
-        nonzero = np.abs(np.asarray(self.reference[quantity.name], dtype=float)).ravel()
-        nonzero = nonzero > quantity.atol
+    def _beyond_guesses(self, quantity: Quantity, right: Array, credit: Array) -> bool:
+        """Whether a credited component is one that no guess gives."""
         earned = right | (credit > 0)
-        return bool(earned[nonzero].any()) or not nonzero.any()
+        return bool((earned & ~self._guessed(quantity.name)).any())
 
-    def _zeros_note(self, quantity: Quantity, right: Array, credit: Array) -> str:
-        """Why right entries earned nothing, when they are all zeros."""
-        shown = right.any() and quantity.name not in self.trivial
-        if shown and not self._beyond_zeros(quantity, right, credit):
+    def _guesses_note(self, quantity: Quantity, right: Array, credit: Array) -> str:
+        """Why credited components earned nothing, when a guess gives each of them."""
+        shown = (right | (credit > 0)).any() and quantity.name not in self.trivial
+        if shown and not self._beyond_guesses(quantity, right, credit):
+            if right.size == 1:
+                which = "Its value is one of the"
+            elif right.any():
+                which = "Its right entries are all"
+            else:
+                which = "Its entries that follow from your earlier answers are all"
             return (
-                "Its right entries are all zeros, which earn points only beside a right "
-                "non-zero entry (an inactive hidden unit gives zeros whatever the numbers)."
+                f"{which} {GUESSES}, which earn points only beside a right one that no guess "
+                "gives (an inactive hidden unit gives ŷ = w4 and zero gradients whatever the "
+                "numbers)."
             )
         return ""
 
@@ -407,7 +428,10 @@ class _Grader:
     ) -> QuantityResult:
         self.trail.explanations = list(dict.fromkeys(m.carried for m in matches))
         keep = 1 - self.rubric.ecf_penalty
-        points = self._points(quantity, right, np.full(right.shape, keep))
+        credit = np.full(right.shape, keep)
+        points = self._points(quantity, right, credit)
+        if quantity.name not in self.trivial and not self._beyond_guesses(quantity, right, credit):
+            return self._guessed_only(quantity)
         if any(m.from_student and not m.carried for m in matches):
             origin = f"from {SOURCE[quantity.name]}"
         else:
@@ -421,12 +445,25 @@ class _Grader:
         )
         return QuantityResult(quantity.name, points, quantity.points, "carried_forward", feedback)
 
+    def _guessed_only(self, quantity: Quantity) -> QuantityResult:
+        """A value that follows from earlier answers, but that guesses give: no credit."""
+        self.guessed_only.add(quantity.name)
+        feedback = (
+            "Not right. It follows from your earlier answers, but it is made only of "
+            f"{GUESSES}, which earn points only beside a right value that no guess gives. "
+            f"{HINTS[quantity.name]}"
+        )
+        return QuantityResult(quantity.name, 0.0, quantity.points, "incorrect", feedback)
+
     def _misconception(
         self, quantity: Quantity, right: Array, matches: list[Match], question: str
     ) -> QuantityResult:
-        # a mistake once noted explains all its forms later on (sum in 𝓛 → sum in ∇𝓛 too)
-        explanations = (m.carried | _all_forms(m.new) for m in matches)
-        self.trail.explanations = list(dict.fromkeys(explanations))[:MAX_EXPLANATIONS]
+        # a mistake once noted may show in its other forms later on (sum in 𝓛 → sum in ∇𝓛
+        # too), or not (the sum in ∇𝓛 only, 𝓛′ a mean): both explain the later answers
+        found = [m.carried | m.new for m in matches]
+        every_form = [m.carried | _all_forms(m.new) for m in matches]
+        explanations = dict.fromkeys(found + every_form)
+        self.trail.explanations = list(explanations)[:MAX_EXPLANATIONS]
         readings = list(dict.fromkeys(tuple(_tags(m.new)) for m in matches))
         tags = tuple(dict.fromkeys(tag for reading in readings for tag in reading))
         for tag in tags:
@@ -441,7 +478,8 @@ class _Grader:
             )
         none = np.zeros(right.shape)
         points = self._points(quantity, right, none)
-        feedback = " ".join(t for t in (feedback, self._zeros_note(quantity, right, none)) if t)
+        note = self._guesses_note(quantity, right, none)
+        feedback = " ".join(t for t in (feedback, note) if t)
         status = "partial" if points > 0 else "incorrect"
         return QuantityResult(quantity.name, points, quantity.points, status, feedback, tags)
 
@@ -474,7 +512,7 @@ class _Grader:
                 )
         else:
             texts.append("Not right.")
-        texts.append(self._zeros_note(quantity, right, credit))
+        texts.append(self._guesses_note(quantity, right, credit))
         texts.append(self._large_note(name))
         texts.append(HINTS[name])
         status = "partial" if points > 0 else "incorrect"

@@ -159,8 +159,12 @@ def test_wrong_answers_lose_their_points(graded: Course) -> None:
     ref = reference(WRONG)
     wrong_theta_new = make_variant(WRONG).theta + make_variant(WRONG).eta * ref["grad"]
     unchanged = components_within(wrong_theta_new, ref["theta_new"], "theta_new")
+    v = make_variant(WRONG)
+    first_is_active = solutions.forward(v.theta, v.X).z[0] > 0
     expected = {
-        "q1": RUBRIC.max_points("q1") - share("y_hat", ref["y_hat"]),  # one of two predictions
+        # sample 1's prediction is right; if the hidden unit is off there, it is w4, a number
+        # anyone can write without working, which earns nothing beside the wrong one
+        "q1": share("y_hat", ref["y_hat"]) if first_is_active else 0.0,
         "q2": 0.0,  # the sum is not the mean
         "q4": RUBRIC.max_points("q4"),
         "q5": unchanged * share("theta_new", ref["theta_new"]),  # only where ∂𝓛/∂wᵢ ≈ 0

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 import solutions
+from grader import RUBRIC
 from solutions import Dataset
-from solutions.variant import make_variant
+from solutions.variant import LOSS_NEW_SLOPE_MARGIN, MARGINS, make_variant
+from tests.book import hand_computation as hand
 
 STUDENT_IDS = [
     "alice",
@@ -86,6 +88,56 @@ def test_every_sample_has_an_error(variants: dict[str, Dataset]) -> None:
     for student, variant in variants.items():
         grads = solutions.backprop(variant.theta, variant.X, variant.y).grads
         assert np.all(grads[:, 4] != 0), student
+
+
+SEED_ANSWERS = {
+    "y_hat": hand.Y_HAT,
+    "loss": hand.LOSS,
+    "grad_per_sample": hand.GRADS,
+    "grad": hand.GRAD,
+    "theta_new": hand.THETA_NEW,
+    "loss_new": hand.LOSS_NEW,
+}
+"""The homework's own answers, worked out by hand from the seed."""
+
+
+def right_answers(variant: Dataset) -> dict[str, np.ndarray]:
+    """The variant's answers, from the reference package."""
+    answers = solutions.answers(variant.theta, variant.X, variant.y, variant.eta)
+    return {name: np.asarray(answers[name], dtype=float) for name in SEED_ANSWERS}
+
+
+def test_no_answer_is_a_guess_or_the_homework_s(variants: dict[str, Dataset]) -> None:
+    """No component of a right answer lies within three tolerances of the rubric of 0, ±1, an
+    entry of y or θ, or a component of the homework's own answer; but for what every variant
+    has, whatever its numbers: the inactive sample's ŷ = w4 and its zero gradient for w0 … w3."""
+    for student, variant in variants.items():
+        right = right_answers(variant)
+        inactive = int(np.argmin(solutions.forward(variant.theta, variant.X).z))
+        assert right["y_hat"][inactive] == variant.theta[4]
+        assert np.all(right["grad_per_sample"][inactive, :4] == 0)
+        for name, value in right.items():
+            quantity = RUBRIC.quantity(name)
+            seed = np.asarray(SEED_ANSWERS[name], dtype=float).ravel()
+            guesses = np.array([0.0, 1.0, -1.0, *variant.y, *variant.theta, *seed])
+            margin = 3 * (quantity.atol + quantity.rtol * np.abs(guesses))
+            if name == "loss_new":  # and θ′ rounded by hand
+                slope = solutions.gradient(right["theta_new"], variant.X, variant.y)
+                margin = margin + 3 * RUBRIC.theta_rounding * np.abs(slope).sum()
+            near = np.abs(value.reshape(-1, 1) - guesses) <= margin
+            fixed = np.zeros(value.shape, dtype=bool)
+            if name == "y_hat":
+                fixed[inactive] = True
+            if name == "grad_per_sample":
+                fixed[inactive, :4] = True
+            assert not np.any(near.any(axis=1) & ~fixed.ravel()), (student, name)
+
+
+def test_the_margins_are_wider_than_the_grader_s_tolerances() -> None:
+    for name, (absolute, relative) in MARGINS.items():
+        quantity = RUBRIC.quantity(name)
+        assert absolute >= 2 * quantity.atol and relative >= 2 * quantity.rtol, name
+    assert 2 * RUBRIC.theta_rounding <= LOSS_NEW_SLOPE_MARGIN
 
 
 def test_students_get_different_numbers(variants: dict[str, Dataset]) -> None:

@@ -99,7 +99,7 @@ def missing_factor_2(variant: Dataset) -> dict[str, Any]:
 
 def slip_in_y_hat(variant: Dataset) -> dict[str, Any]:
     X, _, theta, _ = variant
-    return _chain(variant, y_hat=s.forward(theta, X).y_hat + np.array([1.0, 0.0]))
+    return _chain(variant, y_hat=s.forward(theta, X).y_hat + np.array([0.0, 1.0]))
 
 
 def update_mistakes(variant: Dataset) -> dict[str, Any]:
@@ -163,7 +163,7 @@ EXAMPLES: list[tuple[str, str, Dataset, Callable[[Dataset], dict[str, Any]], dic
     ),
     (
         "dan",
-        "An arithmetic slip in ŷ for sample 1; every later answer follows from it.",
+        "An arithmetic slip in ŷ for sample 2; every later answer follows from it.",
         SEED,
         slip_in_y_hat,
         {

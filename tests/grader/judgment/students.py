@@ -8,6 +8,7 @@ reference package, and carries its mistake consistently to every later answer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,9 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import solutions as s
+from grader import RUBRIC
+from grader.judgment.rubric import Rubric
+from solutions.variant import make_variant
 
 Answers = dict[str, Any]
 SEED = s.SEED
@@ -130,6 +134,22 @@ def sum_instead_of_mean(X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: fl
     }
 
 
+def sum_in_the_loss_only(X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: float) -> Answers:
+    """𝓛 and 𝓛′ summed over the samples; ∇𝓛 (and so θ′) the right mean."""
+    answers = reference(X, y, theta, eta)
+    loss = len(X) * answers["loss"]
+    loss_new = len(X) * answers["loss_new"]
+    return {**answers, "loss": loss, "loss_new": loss_new, "loss_decreased": loss_new < loss}
+
+
+def sum_in_the_gradient_only(
+    X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: float
+) -> Answers:
+    """∇𝓛 summed over the samples; 𝓛 and 𝓛′ the right means."""
+    answers = reference(X, y, theta, eta)
+    return finish({**answers, "grad": s.backprop(theta, X, y).grads.sum(axis=0)}, X, y, theta, eta)
+
+
 def with_theta_new(
     theta_new: np.ndarray, X: np.ndarray, y: np.ndarray, theta: np.ndarray
 ) -> Answers:
@@ -163,6 +183,17 @@ def per_sample_update(X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: floa
     return with_theta_new(current, X, y, theta)
 
 
+def per_sample_update_reversed(
+    X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: float
+) -> Answers:
+    """One gradient step per sample, the last sample first."""
+    current = theta
+    for n in reversed(range(len(X))):
+        step = s.backprop(current, X[n : n + 1], y[n : n + 1]).grads[0]
+        current = s.gd_step(current, step, eta)
+    return with_theta_new(current, X, y, theta)
+
+
 def old_theta_loss(X: np.ndarray, y: np.ndarray, theta: np.ndarray, eta: float) -> Answers:
     """𝓛′ computed with the old θ (so it equals 𝓛)."""
     answers = reference(X, y, theta, eta)
@@ -182,6 +213,61 @@ MISTAKES: dict[str, tuple[Callable[..., Answers], str, str]] = {
     "per_sample_update": (per_sample_update, "q5", "theta_new"),
     "old_theta_loss": (old_theta_loss, "q6", "loss_new"),
 }
+
+
+def guessed(name: str, value: Any, variant: s.Dataset, margin: float = 3.0) -> np.ndarray:
+    """Per component: whether a number a student can write without working gives it (0, ±1,
+    an entry of y or θ), within ``margin`` times the rubric's tolerance (for 𝓛′, with room
+    for θ′ rounded by hand)."""
+    quantity = RUBRIC.quantity(name)
+    flat = np.asarray(value, dtype=float).reshape(-1, 1)
+    choices = np.array([0.0, 1.0, -1.0, *variant.y, *variant.theta]).reshape(1, -1)
+    atol = quantity.atol + (0.05 if name == "loss_new" else 0.0)
+    near = np.abs(flat - choices) <= margin * (atol + quantity.rtol * np.abs(choices))
+    return np.any(near, axis=1)
+
+
+FORMS: dict[str, tuple[str, Callable[..., Answers], str]] = {
+    # the grader's mutation: (its misconception, a student who makes it, where it is first seen)
+    "no_relu": ("no_relu", no_relu, "q1"),
+    "sum_loss": ("sum_instead_of_mean", sum_in_the_loss_only, "q2"),
+    "sum_gradient": ("sum_instead_of_mean", sum_in_the_gradient_only, "q4"),
+    "half_delta": ("missing_factor_2", missing_factor_2, "q4"),
+    "flip_delta": ("wrong_error_sign", wrong_error_sign, "q4"),
+    "derivative_one": ("relu_derivative", relu_derivative, "q4"),
+    "z_for_h": ("z_instead_of_h", z_instead_of_h, "q4"),
+    "add_gradient": ("add_gradient", add_gradient, "q5"),
+    "no_eta": ("forget_eta", forget_eta, "q5"),
+    "per_sample": ("per_sample_update", per_sample_update, "q5"),
+    "per_sample_reversed": ("per_sample_update", per_sample_update_reversed, "q5"),
+    "old_theta": ("old_theta_loss", old_theta_loss, "q6"),
+}
+"""Every form of every known mistake that can show on a variant (g′(0) taken as 1 cannot:
+no variant has z = 0), with a test student who makes it and nothing else."""
+
+
+def expected_points(answers: Answers, variant: s.Dataset, rubric: Rubric) -> dict[str, float]:
+    """Per question: right components earn their share, carried-forward ones (1 − penalty)."""
+    right = reference(*variant)
+    points: dict[str, float] = {}
+    for question in rubric.questions:
+        total = 0.0
+        for quantity in question.quantities:
+            given, wanted = answers[quantity.name], right[quantity.name]
+            if isinstance(wanted, bool):
+                ok = np.array([given == wanted])
+            else:
+                ok = np.isclose(given, wanted, rtol=1e-9, atol=1e-9).ravel()
+            credit = np.where(ok, 1.0, 1 - rubric.ecf_penalty)
+            total += quantity.points * credit.mean()
+        points[question.key] = total
+    return points
+
+
+@cache
+def own_numbers(student_id: str) -> s.Dataset:
+    """The variant of ``student_id``, made once per test run."""
+    return make_variant(student_id)
 
 
 def rounded(answers: Answers, decimals: int = 3) -> Answers:

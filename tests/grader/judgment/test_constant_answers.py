@@ -1,12 +1,13 @@
-"""Answers that are the same for every student earn nothing, on any variant.
+"""Answers that anyone can give without working earn nothing, on any student's variant.
 
-Each variant comes from :mod:`solutions.variant` (many student IDs); the constant
-answers are all zeros, ŷ = y, θ′ = θ, a constant True or False, and the
-homework's original numbers (worked out in ``tests.book.hand_computation``, not
-by the grader) submitted under another ID, alone and in combinations. A
-question is only excused when one of the constants it checks happens to be the
-right answer for that variant (checked against the reference package
-:mod:`solutions` with the rubric's tolerances): a right answer is right.
+Each variant comes from :mod:`solutions.variant` (200 student IDs, and more drawn at
+random); the constant answers are all zeros, all ones, all minus ones, ŷ = y, θ′ = θ,
+other answers built from the entries of θ or of y, a constant True or False, and
+the homework's original numbers (worked out in ``tests.book.hand_computation``, not
+by the grader) submitted under another ID, alone and in combinations, and answers
+whose every component is one of 0, ±1 or an entry of y or θ. None is ever the right
+answer on a variant (checked against the reference package :mod:`solutions` with
+twice the rubric's tolerances), every one scores 0, and none passes anything forward.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from grader import RUBRIC, grade
 from solutions import Dataset
 from solutions.variant import make_variant
 from tests.book import hand_computation as hand
-from tests.grader.judgment.students import per_sample_update
+from tests.grader.judgment.students import own_numbers, per_sample_update
 
-STUDENT_IDS = [f"s{n:05d}" for n in range(120)]
+STUDENT_IDS = [f"s{n:05d}" for n in range(200)]
 SEED_ANSWERS: dict[str, Any] = {
     "y_hat": hand.Y_HAT,
     "loss": hand.LOSS,
@@ -39,26 +40,56 @@ SEED_ANSWERS: dict[str, Any] = {
 
 Constant = Callable[[Dataset], Any]
 
+
+def y_based(v: Dataset) -> np.ndarray:
+    """Five numbers from y: y1, y2, y1, y2, y1."""
+    return np.array([v.y[0], v.y[1], v.y[0], v.y[1], v.y[0]])
+
+
+def scalars(value: float) -> dict[str, Constant]:
+    return {"zero": lambda v: 0.0, "one": lambda v: 1.0, "minus one": lambda v: -1.0} | {
+        "seed": lambda v: value,
+        "w3": lambda v: v.theta[3],
+        "w4": lambda v: v.theta[4],
+        "y1": lambda v: v.y[0],
+        "y2": lambda v: v.y[1],
+    }
+
+
+def vectors(shape: tuple[int, ...], seed: Any) -> dict[str, Constant]:
+    return {
+        "zeros": lambda v: np.zeros(shape),
+        "ones": lambda v: np.ones(shape),
+        "minus ones": lambda v: -np.ones(shape),
+        "seed": lambda v: seed,
+    }
+
+
 CONSTANTS: dict[str, dict[str, Constant]] = {
-    "y_hat": {
-        "zeros": lambda v: np.zeros(2),
+    "y_hat": vectors((2,), SEED_ANSWERS["y_hat"])
+    | {
         "y": lambda v: v.y.copy(),
-        "seed": lambda v: SEED_ANSWERS["y_hat"],
+        "y reversed": lambda v: v.y[::-1].copy(),
+        "w4": lambda v: np.full(2, v.theta[4]),
+        "w3 w4": lambda v: v.theta[3:].copy(),
     },
-    "loss": {"zero": lambda v: 0.0, "seed": lambda v: SEED_ANSWERS["loss"]},
-    "grad_per_sample": {
-        "zeros": lambda v: np.zeros((2, 5)),
-        "seed": lambda v: SEED_ANSWERS["grad_per_sample"],
+    "loss": scalars(SEED_ANSWERS["loss"]),
+    "grad_per_sample": vectors((2, 5), SEED_ANSWERS["grad_per_sample"])
+    | {
+        "theta": lambda v: np.stack([v.theta, v.theta]),
+        "y": lambda v: np.stack([y_based(v), y_based(v)]),
     },
-    "grad": {"zeros": lambda v: np.zeros(5), "seed": lambda v: SEED_ANSWERS["grad"]},
-    "theta_new": {
-        "zeros": lambda v: np.zeros(5),
+    "grad": vectors((5,), SEED_ANSWERS["grad"]) | {"theta": lambda v: v.theta.copy(), "y": y_based},
+    "theta_new": vectors((5,), SEED_ANSWERS["theta_new"])
+    | {
         "theta": lambda v: v.theta.copy(),
-        "seed": lambda v: SEED_ANSWERS["theta_new"],
+        "theta reversed": lambda v: v.theta[::-1].copy(),
+        "y": y_based,
     },
-    "loss_new": {"zero": lambda v: 0.0, "seed": lambda v: SEED_ANSWERS["loss_new"]},
+    "loss_new": scalars(SEED_ANSWERS["loss_new"]),
     "loss_decreased": {"True": lambda v: True, "False": lambda v: False},
 }
+"""Per answer, constants a student can give without working (from their own y and θ at most)."""
 
 PROFILES: dict[str, dict[str, str]] = {
     "True alone": {"loss_decreased": "True"},
@@ -107,6 +138,50 @@ PROFILES: dict[str, dict[str, str]] = {
         "loss_new": "seed",
         "loss_decreased": "True",
     },
+    "every answer 1 and True": {
+        **{name: "one" if name.startswith("loss") else "ones" for name in SEED_ANSWERS},
+        "loss_decreased": "True",
+    },
+    "every answer −1 and False": {
+        **{name: "minus one" if name.startswith("loss") else "minus ones" for name in SEED_ANSWERS},
+        "loss_decreased": "False",
+    },
+    "ŷ = w4, the rest from θ, True": {
+        "y_hat": "w4",
+        "loss": "w4",
+        "grad_per_sample": "theta",
+        "grad": "theta",
+        "theta_new": "theta reversed",
+        "loss_new": "w3",
+        "loss_decreased": "True",
+    },
+    "ŷ = (w3, w4), the rest from θ, False": {
+        "y_hat": "w3 w4",
+        "loss": "w3",
+        "grad_per_sample": "theta",
+        "grad": "theta",
+        "theta_new": "theta",
+        "loss_new": "w4",
+        "loss_decreased": "False",
+    },
+    "ŷ = y reversed, the rest from y, True": {
+        "y_hat": "y reversed",
+        "loss": "y2",
+        "grad_per_sample": "y",
+        "grad": "y",
+        "theta_new": "y",
+        "loss_new": "y1",
+        "loss_decreased": "True",
+    },
+    "ŷ = y, the rest from y, False": {
+        "y_hat": "y",
+        "loss": "y1",
+        "grad_per_sample": "y",
+        "grad": "y",
+        "theta_new": "y",
+        "loss_new": "y2",
+        "loss_decreased": "False",
+    },
 }
 
 
@@ -130,41 +205,41 @@ def happens_to_be_right(name: str, value: Any, variant: Dataset) -> bool:
     return bool(np.all(gap <= 2 * tolerance))
 
 
-def excused(answers: Mapping[str, Any], variant: Dataset) -> set[str]:
-    """Questions where one of the submitted constants is right for this variant."""
-    questions = set()
-    for question in RUBRIC.questions:
-        names = [q.name for q in question.quantities]
-        if any(happens_to_be_right(n, answers[n], variant) for n in names if n in answers):
-            questions.add(question.key)
-    return questions
+def right_by_chance(answers: Mapping[str, Any], variant: Dataset) -> set[str]:
+    """The answers whose constant is, on this variant, the right answer."""
+    return {name for name, value in answers.items() if happens_to_be_right(name, value, variant)}
 
 
-def points_earned(answers: Mapping[str, Any], variant: Dataset) -> dict[str, float]:
-    """Points per question that no excuse covers (all should be 0)."""
+def earned(answers: Mapping[str, Any], variant: Dataset) -> dict[str, Any]:
+    """What the answers earn or pass on: points per question, and answers credited as
+    following from earlier ones (all should be empty)."""
     report = grade(answers, variant.X, variant.y, variant.theta, variant.eta)
-    skip = excused(answers, variant)
-    return {k: q.points for k, q in report.questions.items() if k not in skip and q.points}
+    found: dict[str, Any] = {k: q.points for k, q in report.questions.items() if q.points}
+    for question in report.questions.values():
+        for part in question.parts:
+            if part.status == "carried_forward" or part.points:
+                found[part.name] = part.feedback
+    return found
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_constant_answers_score_nothing_on_any_variant(profile: str) -> None:
-    earned = {}
-    excuses = 0
+    scored, lucky = {}, {}
     for student_id in STUDENT_IDS:
-        variant = make_variant(student_id)
+        variant = own_numbers(student_id)
         answers = answers_for(PROFILES[profile], variant)
-        excuses += len(excused(answers, variant))
-        if points := points_earned(answers, variant):
-            earned[student_id] = points
-    assert earned == {}
-    assert excuses <= len(STUDENT_IDS) // 20  # the excuse is rare: the test still bites
+        if right := right_by_chance(answers, variant):
+            lucky[student_id] = right
+        if found := earned(answers, variant):
+            scored[student_id] = found
+    assert lucky == {}  # no variant's answer is a constant: the test bites everywhere
+    assert scored == {}
 
 
 def test_the_original_numbers_score_nothing_for_another_student() -> None:
     variant = make_variant("s00001")
     answers = answers_for(PROFILES["the original numbers and True"], variant)
-    assert excused(answers, variant) == set()
+    assert right_by_chance(answers, variant) == set()
     report = grade(answers, variant.X, variant.y, variant.theta, variant.eta)
     assert report.score == 0
     assert "original numbers" in report.questions["q1"].feedback
@@ -191,4 +266,44 @@ def test_a_real_mistake_that_lands_on_an_original_number_keeps_its_credit() -> N
 )
 def test_any_combination_of_constants_scores_nothing(student: int, choice: dict[str, str]) -> None:
     variant = make_variant(f"h{student}")
-    assert points_earned(answers_for(choice, variant), variant) == {}
+    answers = answers_for(choice, variant)
+    assert right_by_chance(answers, variant) == set()
+    assert earned(answers, variant) == {}
+
+
+SHAPES = {
+    "y_hat": (2,),
+    "loss": (),
+    "grad_per_sample": (2, 5),
+    "grad": (5,),
+    "theta_new": (5,),
+    "loss_new": (),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    student=st.integers(min_value=0, max_value=10**6),
+    picks=st.fixed_dictionaries(
+        {},
+        optional={
+            name: st.lists(
+                st.integers(min_value=0, max_value=8),
+                min_size=int(np.prod(shape)),
+                max_size=int(np.prod(shape)),
+            )
+            for name, shape in SHAPES.items()
+        }
+        | {"loss_decreased": st.booleans()},
+    ),
+)
+def test_answers_made_of_guesses_score_nothing(student: int, picks: dict[str, Any]) -> None:
+    """Every component one of 0, 1, −1, y1, y2, w0 … w4, in any arrangement."""
+    variant = make_variant(f"g{student}")
+    guesses = np.array([0.0, 1.0, -1.0, *variant.y, *variant.theta])
+    answers = {
+        name: pick if name == "loss_decreased" else guesses[pick].reshape(SHAPES[name])
+        for name, pick in picks.items()
+    }
+    assert right_by_chance(answers, variant) == set()
+    assert earned(answers, variant) == {}

@@ -6,14 +6,22 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
 from grader.judgment.report import QuantityResult
 from grader.judgment.rubric import Rubric
 from solutions import Dataset
-from tests.grader.judgment.students import SEED, Answers, by_hand, reference, variants
+from tests.grader.judgment.students import (
+    SEED,
+    Answers,
+    by_hand,
+    expected_points,
+    guessed,
+    reference,
+    variants,
+)
 
 
 def test_the_seed_by_hand_gets_full_marks() -> None:
@@ -135,28 +143,10 @@ def chain_from_y_hat(y_hat: np.ndarray, variant: Dataset) -> Answers:
     }
 
 
-def expected_points(answers: Answers, variant: Dataset, rubric: Rubric) -> dict[str, float]:
-    """Per question: right components earn their share, carried-forward ones (1 − penalty)."""
-    right = reference(*variant)
-    points: dict[str, float] = {}
-    for question in rubric.questions:
-        total = 0.0
-        for quantity in question.quantities:
-            given, wanted = answers[quantity.name], right[quantity.name]
-            if isinstance(wanted, bool):
-                ok = np.array([given == wanted])
-            else:
-                ok = np.isclose(given, wanted, rtol=1e-9, atol=1e-9).ravel()
-            credit = np.where(ok, 1.0, 1 - rubric.ecf_penalty)
-            total += quantity.points * credit.mean()
-        points[question.key] = total
-    return points
-
-
 @pytest.mark.parametrize("penalty", [0.25, 0.5, 0.0])
 def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> None:
     rubric = replace(RUBRIC, ecf_penalty=penalty)
-    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])  # a slip in sample 1 only
+    y_hat = reference(*SEED)["y_hat"] + np.array([0.0, 3.0])  # a slip in sample 2 only
     answers = chain_from_y_hat(y_hat, SEED)
     report = grade(answers, *SEED, rubric=rubric)
     wanted = expected_points(answers, SEED, rubric)
@@ -172,14 +162,29 @@ def test_chain_from_a_wrong_y_hat_gets_the_configured_credit(penalty: float) -> 
 @settings(max_examples=30, deadline=None)
 @given(variant=variants())
 def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Dataset) -> None:
-    y_hat = reference(*variant)["y_hat"] + np.array([0.0, 2.25])  # never 0, never y
+    active = int(np.argmax(s.forward(variant.theta, variant.X).z))
+    assume(not np.any(guessed("y_hat", reference(*variant)["y_hat"][active], variant)))
+    slip = np.where(np.arange(2) == active, 0.0, 2.25)  # on the inactive sample: never 0, y
+    y_hat = reference(*variant)["y_hat"] + slip
     answers = chain_from_y_hat(y_hat, variant)
+    assume(not any(np.all(guessed(n, answers[n], variant)) for n in ("loss", "loss_new")))
     report = grade(answers, *variant)
     wanted = expected_points(answers, variant, RUBRIC)
     wanted["q1"] = 1.0
     got = {k: q.points for k, q in report.questions.items()}
     assert got["q1"] == wanted["q1"] and got["q2"] == pytest.approx(wanted["q2"])
     assert got["q4"] == pytest.approx(wanted["q4"]) and got["q5"] == pytest.approx(wanted["q5"])
+
+
+def test_a_right_y_hat_of_the_inactive_sample_alone_earns_nothing() -> None:
+    """ŷ of the inactive sample is w4 on every variant, a guess: alone it earns nothing."""
+    y_hat = reference(*SEED)["y_hat"] + np.array([1.0, 0.0])  # a slip in the active sample
+    assert y_hat[1] == SEED.theta[4]
+    report = grade(chain_from_y_hat(y_hat, SEED), *SEED)
+    assert report.questions["q1"].points == 0
+    assert "ŷ = w4" in report.questions["q1"].feedback
+    for key in ("q2", "q4", "q5"):  # the slip still carries forward
+        assert report.questions[key].status == "carried_forward"
 
 
 def test_a_slip_in_one_component_of_grad_keeps_the_rest_carried_forward() -> None:
@@ -321,7 +326,7 @@ def test_right_zeros_alone_earn_nothing_in_a_gradient() -> None:
     guess = np.where(zeros, 0.0, 7.0)  # every zero of the seed's right, nothing else
     part = grade({"grad_per_sample": guess}, *SEED).questions["q4"].parts[0]
     assert part.points == 0
-    assert "zeros" in part.feedback
+    assert "guess" in part.feedback and "zero gradients" in part.feedback
     one_more = guess.copy()
     index = tuple(np.argwhere(~zeros)[0])
     one_more[index] = right[index]
@@ -341,3 +346,21 @@ def test_the_mean_of_gradients_that_earned_nothing_earns_nothing() -> None:
     assert "no credit is carried forward" in report.questions["q4"].parts[1].feedback
     # the update uses the student's own θ and η: it still follows from their gradient
     assert report.questions["q5"].status == "carried_forward"
+
+
+def test_a_carried_forward_value_a_guess_gives_earns_nothing_and_grounds_nothing() -> None:
+    """ŷ off by 1 on both samples gives 𝓛 = 1 exactly: it follows from ŷ, but 1 is what anyone
+    can write without working, so it earns nothing, nor does the False that rests on it."""
+    answers = reference(*SEED)
+    y_hat = SEED.y + 1.0
+    loss = float(np.mean((y_hat - SEED.y) ** 2))
+    assert loss == pytest.approx(1.0)
+    answers = {**answers, "y_hat": y_hat, "loss": 1.0, "loss_decreased": False}
+    assert answers["loss_new"] > 1.0  # False is what the student's own numbers say
+    report = grade(answers, *SEED)
+    q2 = report.questions["q2"]
+    assert (q2.points, q2.status) == (0, "incorrect")
+    assert "without working them out" in q2.feedback
+    decreased = report.questions["q6"].parts[1]
+    assert decreased.points == 0
+    assert "loss is made only of numbers anyone can write down" in decreased.feedback

@@ -1,4 +1,5 @@
-"""Each misconception is recognised, with its tag and sentence, where it first shows, and alone."""
+"""Each misconception is recognised, with its tag and sentence, where it first shows, and alone:
+on the homework's numbers, on random ones, and on every student's own numbers."""
 
 from __future__ import annotations
 
@@ -10,9 +11,21 @@ from hypothesis import assume, given, settings
 
 import solutions as s
 from grader import RUBRIC, grade
-from grader.judgment.misconceptions import BY_TAG, MISCONCEPTIONS
+from grader.judgment.misconceptions import BY_TAG, MISCONCEPTIONS, TAG_OF_MUTATION
 from solutions import Dataset
-from tests.grader.judgment.students import MISTAKES, SEED, reference, variants
+from tests.grader.judgment.students import (
+    FORMS,
+    MISTAKES,
+    SEED,
+    Answers,
+    expected_points,
+    guessed,
+    own_numbers,
+    reference,
+    variants,
+)
+
+STUDENT_IDS = [f"u{n:05d}" for n in range(200)]
 
 QUESTION_ORDER = [q.key for q in RUBRIC.questions]
 
@@ -67,6 +80,18 @@ def fits_the_seed(tag: str, variant: Dataset) -> bool:
     return False
 
 
+def lands_on_guesses(tag: str, variant: Dataset) -> bool:
+    """Whether an answer of the mistake is made only of numbers anyone can write without
+    working (0, ±1, entries of y or θ): such an answer earns nothing (see test_constant_answers),
+    and what rests on it (loss_decreased) neither."""
+    answers = MISTAKES[tag][0](*variant)
+    return any(
+        np.all(guessed(name, value, variant))
+        for name, value in answers.items()
+        if name != "loss_decreased"
+    )
+
+
 def implausibly_large(tag: str, variant: Dataset) -> bool:
     """Whether the mistake gives an answer beyond the rubric's bound of a sane one (a loss:
     beyond its square), as a per-sample update that diverges does: such an answer carries
@@ -82,7 +107,13 @@ def implausibly_large(tag: str, variant: Dataset) -> bool:
 
 def check_recognised(tag: str, variant: Dataset) -> None:
     builder, question, _ = MISTAKES[tag]
-    report = grade(builder(*variant), *variant)
+    check_named(tag, builder(*variant), question, variant)
+
+
+def check_named(tag: str, answers: Answers, question: str, variant: Dataset) -> None:
+    """The answers are graded as the mistake ``tag``, first seen in ``question``: named there
+    only, everything before right, everything after credited as following from it."""
+    report = grade(answers, *variant)
     assert report.tags == (tag,), {k: (q.tags, q.feedback) for k, q in report.questions.items()}
     result = report.questions[question]
     assert result.tags == (tag,)
@@ -108,13 +139,38 @@ def test_sentences_give_no_numbers() -> None:
         assert not re.search(r"\d[.,]\d|\d\d", misconception.sentence), misconception.tag
 
 
-def test_a_mistake_that_gives_the_seed_s_answer_is_named_as_that() -> None:
-    """Forgetting the ReLU on this variant gives exactly the seed's ŷ: it earns nothing."""
+def test_a_mistake_that_gives_the_seed_s_answer_is_named_as_that_mistake() -> None:
+    """Forgetting the ReLU on this variant gives exactly the seed's ŷ: the mistake explains it
+    before the guard against the original numbers does, and everything after carries forward."""
     variant = Dataset.build(X=[[0, 0], [-3, 0]], y=[0.1, 0.1], theta=[1, 0, 2, 1, 1], eta=0.01)
     assert fits_the_seed("no_relu", variant)
-    report = grade(MISTAKES["no_relu"][0](*variant), *variant)
-    assert report.questions["q1"].points == 0
-    assert "original numbers" in report.questions["q1"].feedback
+    answers = MISTAKES["no_relu"][0](*variant)
+    check_named("no_relu", answers, "q1", variant)
+    report = grade(answers, *variant)
+    assert not any("original numbers" in q.feedback for q in report.questions.values())
+    wanted = expected_points(answers, variant, RUBRIC)
+    wanted["q1"] = 1.0  # the active sample's ŷ is right; the other is the mistake
+    got = {key: q.points for key, q in report.questions.items()}
+    assert got == pytest.approx(wanted)
+
+
+def test_every_form_of_every_mistake_has_a_test_student() -> None:
+    """Every mutation the grader knows, but g′(0) taken as 1, which no variant can show."""
+    assert set(FORMS) | {"derivative_one_at_zero"} == set(TAG_OF_MUTATION)
+    assert all(TAG_OF_MUTATION[form] == tag for form, (tag, _, _) in FORMS.items())
+    for student_id in STUDENT_IDS:
+        variant = own_numbers(student_id)
+        assert np.all(s.forward(variant.theta, variant.X).z != 0)
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_every_mistake_is_named_on_every_student_s_own_numbers(form: str) -> None:
+    """Over 200 student IDs, with no variant left out: each known mistake made on the
+    student's own numbers is named as that mistake, and nothing else."""
+    tag, builder, question = FORMS[form]
+    for student_id in STUDENT_IDS:
+        variant = own_numbers(student_id)
+        check_named(tag, builder(*variant), question, variant)
 
 
 def test_a_mistake_that_diverges_carries_nothing_forward() -> None:
@@ -138,7 +194,8 @@ def test_recognised_on_the_seed(tag: str) -> None:
 @given(variant=variants())
 def test_recognised_on_random_variants(tag: str, variant: Dataset) -> None:
     assume(visible(tag, variant) and not trivially_zero_later(tag, variant))
-    assume(not fits_the_seed(tag, variant) and not implausibly_large(tag, variant))
+    assume(not implausibly_large(tag, variant))
+    assume(not lands_on_guesses(tag, variant))
     check_recognised(tag, variant)
 
 
