@@ -173,6 +173,7 @@ class Service:
             try:
                 while not self.stopping:
                     self._scan()
+                    self.keeper.watch()
                     for waiting in self._next(self.jobs + 1 - len(running)):
                         running[threads.submit(self._grade, waiting.submission)] = waiting
                     if not running and not pending:
@@ -180,7 +181,6 @@ class Service:
                             break
                         self._write_status(running)
                         self._summary_if_due()
-                        self.keeper.watch()
                         time.sleep(self.policy.poll_seconds)
                         continue
                     done, _ = wait(list(running), timeout=SAVE_SECONDS, return_when=FIRST_COMPLETED)
