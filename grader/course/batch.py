@@ -32,7 +32,7 @@ from grader.course.grade_one import (
     grade_notebook,
     grading_failed,
 )
-from grader.course.origin import Origin, check_submitted
+from grader.course.origin import Origin, check_submitted, inbound_names
 from grader.course.trust import Trust
 from grader.course.writer import Writer
 
@@ -212,9 +212,10 @@ def check_origins(
     """Each student's :class:`origin.Origin`; a refused one is left out, with one line on
     ``stream`` and its earlier results (if any) kept as they are."""
     trust = Trust(course.directories.config)
+    inbound = inbound_names(course)
     origins = {}
     for student in students:
-        origin = check_submitted(course, student, notebook_name, trust)
+        origin = check_submitted(course, student, notebook_name, trust, inbound)
         if origin.refusal is None:
             origins[student] = origin
             continue

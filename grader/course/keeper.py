@@ -25,7 +25,7 @@ from pathlib import Path
 from grader.course import Course
 from grader.course.grade_one import Problem
 from grader.course.inbound import Submission, SubmissionError
-from grader.course.provenance import Taken, notebook_digest, take, tree_state
+from grader.course.provenance import Taken, content_digest, notebook_digest, take, tree_state
 from grader.course.trust import TIME_FORMAT, Trust, account_name, utc
 from grader.course.writer import write_atomic
 
@@ -44,8 +44,11 @@ class UntrustedError(Exception):
 class Keeper:
     """The copies and records of one assignment's submissions (see the module's docstring)."""
 
-    def __init__(self, course: Course, notebook_name: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, course: Course, notebook_name: str, clock: Callable[[], float], max_bytes: int
+    ) -> None:
         self.course = course
+        self.max_bytes = max_bytes
         self.notebook_name = notebook_name
         self.clock = clock
         self.trust = Trust(course.directories.config)
@@ -69,7 +72,7 @@ class Keeper:
         """Note when ``key`` was first seen in ``inbound/``."""
         self.first_seen.setdefault(key, self.clock())
 
-    def take(self, submission: Submission, max_bytes: int) -> Submission | None:
+    def take(self, submission: Submission) -> Submission | None:
         """The submission to grade: its private copy, at the time believed. None: not yet
         (it is being written); the original: it cannot be copied (reading it says why);
         :class:`UntrustedError` if another account owns any of it."""
@@ -78,7 +81,7 @@ class Keeper:
         copy = self.kept / key
         if record is None or not copy.is_dir():
             try:
-                state = take(submission.path, copy, max_bytes)
+                state = take(submission.path, copy, self.max_bytes)
             except SubmissionError as refusal:
                 if refusal.code == "busy":
                     return None
@@ -98,6 +101,7 @@ class Keeper:
                 observed=min(now, state.newest_change),
                 claimed=submission.timestamp_text,
                 digest=notebook_digest(copy, self.notebook_name),
+                content=state.content,
             )
             try:
                 self._refuse_foreign(submission, state.owners)
@@ -155,7 +159,10 @@ class Keeper:
             return
         folder = self.course.submitted(submission.student)
         problem = self.disbelieved(submission)
-        stamp = (folder / "timestamp.txt").read_text(encoding="utf-8").strip()
+        try:
+            stamp: str | None = (folder / "timestamp.txt").read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            stamp = None
         if problem is not None:
             stamp = time_text(submission.timestamp)
             write_atomic(folder / "timestamp.txt", stamp, durable=False)
@@ -182,6 +189,13 @@ class Keeper:
             except OSError:
                 continue  # gone (the instructor cleared it) or unreadable
             if state.newest_change <= record.newest_change:
+                continue
+            try:
+                content = content_digest(self.course.inbound / key, self.max_bytes)
+            except OSError:
+                content = "unreadable"
+            if content == record.content:  # a chmod or a touch: nothing graded changed
+                self._save(replace(record, newest_change=state.newest_change))
                 continue
             log.warning(
                 "%s: inbound/%s was changed at %s, after it was taken at %s: the change is "

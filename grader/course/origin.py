@@ -19,6 +19,7 @@ and when can only be read where it came from. :func:`check_submitted` looks, in 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,30 @@ class Origin:
     """The folder to grade instead of ``submitted/`` (the copy the service graded)."""
 
 
-def check_submitted(course: Course, student: str, notebook_name: str, trust: Trust) -> Origin:
-    """The origin of ``submitted/<student>/<assignment>/`` (see the module's docstring)."""
+def inbound_names(course: Course) -> dict[str, list[str]]:
+    """The folders of ``inbound/`` by the student their name claims (listed once for a class)."""
+    prefix = f"+{course.assignment}+"
+    names: dict[str, list[str]] = {}
+    try:
+        entries = sorted(os.listdir(course.inbound))
+    except OSError:
+        return names
+    for name in entries:
+        student, found, _ = name.partition(prefix)
+        if found:
+            names.setdefault(student, []).append(name)
+    return names
+
+
+def check_submitted(
+    course: Course,
+    student: str,
+    notebook_name: str,
+    trust: Trust,
+    inbound: dict[str, list[str]] | None = None,
+) -> Origin:
+    """The origin of ``submitted/<student>/<assignment>/`` (see the module's docstring);
+    ``inbound``: :func:`inbound_names`, if already listed."""
     folder = course.submitted(student)
     stamp = _stamp(folder)
     digest = notebook_digest(folder, notebook_name)
@@ -66,15 +89,22 @@ def check_submitted(course: Course, student: str, notebook_name: str, trust: Tru
         return Origin(problems=(*problems, Problem(CHANGED_PROBLEM, why)))
     if stamp is None:
         return Origin()
-    return _from_inbound(course, student, notebook_name, trust, stamp, digest)
+    names = (inbound if inbound is not None else inbound_names(course)).get(student, [])
+    return _from_inbound(course, student, notebook_name, trust, stamp, digest, names)
 
 
 def _from_inbound(
-    course: Course, student: str, notebook_name: str, trust: Trust, stamp: str, digest: str
+    course: Course,
+    student: str,
+    notebook_name: str,
+    trust: Trust,
+    stamp: str,
+    digest: str,
+    names: list[str],
 ) -> Origin:
-    """Check the inbound folders ``submitted/`` may have been collected from."""
+    """Check the inbound folders (``names``) ``submitted/`` may have been collected from."""
     sources = []
-    for path in sorted(course.inbound.glob(f"{student}+{course.assignment}+*")):
+    for path in (course.inbound / name for name in names):
         if _stamp(path) == stamp:
             try:
                 sources.append((path, tree_state(path)))
@@ -94,7 +124,8 @@ def _from_inbound(
     path, state = own[-1]
     problems = []
     observed = utc(state.newest_change)
-    claims = [*parsed_time(path.name.split("+")[2]), *parsed_time(stamp)]
+    claimed_in_name = path.name[len(f"{student}+{course.assignment}+") :].split("+")[0]
+    claims = [*parsed_time(claimed_in_name), *parsed_time(stamp)]
     if any(trust.disbelieved(claim, observed) for claim in claims):
         problems.append(
             Problem(

@@ -11,12 +11,14 @@ the inbound folder afterwards shows as a newer change time (:func:`tree_state`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.course.inbound import MAX_ENTRIES, SubmissionError
 
@@ -30,6 +32,8 @@ class TreeState:
     owners: frozenset[int]
     newest_change: float
     """The newest ctime of the folder and everything in it (seconds since the epoch)."""
+    content: str = ""
+    """A digest of every name and byte copied (:func:`take` only)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Taken:
     """The time its name claims."""
     digest: str
     """:func:`notebook_digest` of the copy."""
+    content: str = ""
+    """:func:`content_digest` of the copy: every file, not only the notebooks."""
     changed_at: float | None = None
     """When a change to the inbound folder after it was taken was seen."""
 
@@ -104,6 +110,29 @@ def tree_state(folder: Path) -> TreeState:
     return TreeState(frozenset(owners), newest)
 
 
+def content_digest(folder: Path, max_bytes: int) -> str:
+    """A digest of every name and byte under ``folder`` as :func:`take` computes it while
+    copying (read without following a link; a link or special file gives its own value)."""
+    sha = hashlib.sha256()
+    size = 0
+    for parent, folders, files in os.walk(folder, onerror=_raise):
+        folders.sort()
+        relative = Path(parent).relative_to(folder)
+        for name in sorted([*folders, *files]):
+            entry = os.lstat(os.path.join(parent, name))
+            sha.update(f"{relative / name}\0{stat.S_IFMT(entry.st_mode)}\0".encode())
+            if not stat.S_ISREG(entry.st_mode):
+                continue
+            descriptor = os.open(os.path.join(parent, name), os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(descriptor, "rb") as stream:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        return "too-large"
+                    sha.update(chunk)
+    return sha.hexdigest()
+
+
 def notebook_digest(folder: Path, expected: str) -> str:
     """The digest of a submission's notebooks, as ``batch.submission_digest`` computes it."""
     from grader.course.batch import submission_digest
@@ -117,8 +146,10 @@ def _copy_tree(source: Path, target: Path, max_bytes: int) -> TreeState:
     if not stat.S_ISDIR(info.st_mode):
         raise SubmissionError("not-a-folder", f"{source} is not a folder (a link or a file)")
     owners, newest = {info.st_uid}, info.st_ctime
+    sha = hashlib.sha256()
     size, count = 0, 0
     for parent, folders, files in os.walk(source, onerror=_raise):
+        folders.sort()
         relative = Path(parent).relative_to(source)
         for name in sorted([*folders, *files]):
             count += 1
@@ -128,6 +159,7 @@ def _copy_tree(source: Path, target: Path, max_bytes: int) -> TreeState:
             entry = os.lstat(path)
             if stat.S_ISLNK(entry.st_mode):
                 raise SubmissionError("link", f"{name!r} is a link, and links are not accepted")
+            sha.update(f"{relative / name}\0{stat.S_IFMT(entry.st_mode)}\0".encode())
             if stat.S_ISDIR(entry.st_mode):
                 (target / relative / name).mkdir()
                 owners.add(entry.st_uid)
@@ -140,14 +172,15 @@ def _copy_tree(source: Path, target: Path, max_bytes: int) -> TreeState:
                 raise SubmissionError(
                     "too-large", f"it is larger than the {max_bytes:,} bytes allowed"
                 )
-            read = _copy_file(path, target / relative / name, max_bytes)
+            read = _copy_file(path, target / relative / name, max_bytes, sha)
             owners.add(read.st_uid)
             newest = max(newest, read.st_ctime)
-    return TreeState(frozenset(owners), newest)
+    return TreeState(frozenset(owners), newest, sha.hexdigest())
 
 
-def _copy_file(path: Path, target: Path, limit: int) -> os.stat_result:
-    """Copy one regular file, opened without following a link; its state once read."""
+def _copy_file(path: Path, target: Path, limit: int, sha: Any) -> os.stat_result:
+    """Copy one regular file, opened without following a link, adding its bytes to ``sha``;
+    its state once read."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as stream:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
@@ -161,6 +194,7 @@ def _copy_file(path: Path, target: Path, limit: int) -> os.stat_result:
                         "too-large", f"it is larger than the {limit:,} bytes allowed"
                     )
                 out.write(chunk)
+                sha.update(chunk)
         return os.fstat(descriptor)
 
 

@@ -138,7 +138,9 @@ class Service:
         self.policy = SubmissionService(config=course.directories.config)
         self.release: Release = load_release(course)
         self.writer = Writer(course, self.release.notebook_name)
-        self.keeper = Keeper(course, self.release.notebook_name, clock)
+        self.keeper = Keeper(
+            course, self.release.notebook_name, clock, self.policy.max_submission_bytes
+        )
         self.done_folder = course.service_folder / "done"
         self.done: set[str] = set()
         self.graded_times: dict[str, deque[float]] = {}
@@ -280,7 +282,7 @@ class Service:
             if not _complete(submission.path):
                 continue  # nbgrader submit is still copying it
             try:
-                taken = self.keeper.take(submission, self.policy.max_submission_bytes)
+                taken = self.keeper.take(submission)
             except UntrustedError as refusal:
                 self._refuse(submission, str(refusal))
                 continue

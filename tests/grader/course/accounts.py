@@ -128,12 +128,22 @@ class StudentAccount:
 
     def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         """A command run as the student, in their home; fails the test if it fails."""
+        result = self.attempt(*argv)
+        if result.returncode != 0:
+            pytest.fail(
+                f"as {self.name}: {' '.join(argv)} exited with {result.returncode}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    def attempt(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        """A command run as the student, in their home, whatever its exit code."""
         environment = {"HOME": str(self.home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
         command = [*as_account(self.name)]
         if not is_root():
             command.append("/usr/bin/env")
             command.extend(f"{key}={value}" for key, value in environment.items())
-        result = subprocess.run(
+        return subprocess.run(
             [*command, *argv],
             cwd=self.cwd,
             env={**os.environ, **environment} if is_root() else None,
@@ -142,12 +152,6 @@ class StudentAccount:
             check=False,
             timeout=300,
         )
-        if result.returncode != 0:
-            pytest.fail(
-                f"as {self.name}: {' '.join(argv)} exited with {result.returncode}\n"
-                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-            )
-        return result
 
     def nbgrader(self, *args: str) -> subprocess.CompletedProcess[str]:
         """The real ``nbgrader ARGS`` command line, run as the student."""

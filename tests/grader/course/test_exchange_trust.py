@@ -188,6 +188,8 @@ def test_a_notebook_changed_after_grading_is_reported_and_the_grade_stays(
     (folder,) = inbound(course).glob("hw4-ann+hw4+*")
     kept_page = released_page(course, folder)
 
+    kept = course.root / "reports" / "hw4" / ".service" / "kept" / folder.name / "hw4.ipynb"
+    assert ann.attempt("/bin/sh", "-c", f'echo x >> "{kept}"').returncode != 0  # out of reach
     ann.run("/bin/cp", str(ann.stage("right")), str(folder / "hw4.ipynb"))  # she owns it
     log = serve_once(course)
     changed = [line for line in log.splitlines() if f"inbound/{folder.name} was changed" in line]
@@ -204,6 +206,27 @@ def test_a_notebook_changed_after_grading_is_reported_and_the_grade_stays(
     assert row["score"] == graded_row["score"]
     assert "changed-after-grading" in row["status"].split(";")
     assert "is not the one graded when it arrived" in regraded.stderr
+
+
+def test_the_copy_taken_is_graded_even_when_the_folder_changes_before_grading(
+    shared: SharedCourse,
+) -> None:
+    course = shared.course
+    ann = shared.students["hw4-ann"]
+    config = course.root / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\nc.SubmissionService.max_per_hour = 1\n")
+    ann.submit()
+    ann.submit(WITHOUT_RELU)
+    log = serve_once(course)  # the first is graded; the second is taken, and waits
+    assert "(rate limit)" in log, log
+    second = max(inbound(course).glob("hw4-ann+hw4+*"))
+    ann.run("/bin/cp", str(ann.stage("right")), str(second / "hw4.ipynb"))
+
+    config.write_text(config.read_text() + "\nc.SubmissionService.max_per_hour = 0\n")
+    log = serve_once(course)
+    assert f"inbound/{second.name} was changed" in log, log
+    row = grade_rows(course.root)["hw4-ann"]  # the latest counts: the bytes taken
+    assert float(row["score"]) < float(row["max_score"]), log
 
 
 def test_a_normal_submission_and_a_folder_the_instructor_writes_still_count(
