@@ -203,8 +203,6 @@ def _print_summary(result: ClassResult, course: Course) -> None:
                 print(f"      {problem.message}", file=out)
     for name in result.refused:
         print(f"  refused folder submitted/{name}: not a valid student ID", file=out)
-    for _, refusal in sorted(result.untrusted.items()):
-        print(f"  {refusal}", file=out)
     for student, reason in sorted(result.kept.items()):
         print(f"  {student}: {reason}; the previous results were kept", file=out)
     for student, error in sorted(result.unsaved.items()):

@@ -4,6 +4,7 @@ The service watches nbgrader's exchange (``<exchange>/<course>/inbound/``) and t
 new submission through the same path as ``grade``::
 
     inbound/<student>+hw4+<time>+<random>/
+      keeper.py            copied out of the student's reach; its owner and time checked
       inbound.py           named, checked and read (links, sizes, permissions)
       grade_one.py         grade_notebook(bytes, student): the sandbox, then the verdict
       service.py           (here) is it the one the grade counts? nbgrader's collect copies
