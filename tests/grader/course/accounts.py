@@ -253,25 +253,19 @@ def make_shared_course(source: Course, accounts: tuple[str, ...]) -> SharedCours
 
 
 def remove_shared_course(shared: SharedCourse) -> None:
-    """Everything the test and the students wrote: each student opens up their own folders
-    (the test's account cannot remove their contents), then the test removes the whole."""
-    for name in shared.students:
+    """Everything the test and the students wrote: each student opens up what they own (their
+    home, their folders in ``inbound/``: the test's account cannot remove their contents),
+    then the test removes the whole."""
+    inbound = shared.course.root / "exchange" / shared.course.course_id / "inbound"
+    for name, student in shared.students.items():
+        uid = pwd.getpwnam(name).pw_uid
+        owned = [str(student.home)]
+        owned += [str(path) for path in inbound.iterdir() if path.lstat().st_uid == uid]
         subprocess.run(
-            [
-                *as_account(name),
-                "/usr/bin/find",
-                str(shared.base),
-                "-user",
-                name,
-                "-type",
-                "d",
-                "-exec",
-                "/bin/chmod",
-                "0777",
-                "{}",
-                "+",
-            ],
+            [*as_account(name), "/bin/chmod", "-R", "a+rwX", *owned],
             capture_output=True,
             check=False,
         )
     shutil.rmtree(shared.base, ignore_errors=True)
+    if shared.base.exists():
+        raise AssertionError(f"could not remove {shared.base}: something there is not ours")
