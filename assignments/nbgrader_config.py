@@ -24,7 +24,11 @@ c.CourseDirectory.ignore = [
 
 # An exchange inside the course root, not nbgrader's system-wide default.
 c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
-c.ExchangeCollect.check_owner = False
+# A submission counts for a student only if their Unix account owns its folder and files
+# (nbgrader's owner check; `grade` and `serve` refuse any other). Where accounts are not
+# student IDs, map them (c.ExchangeTrust.student_accounts = {"account": "student ID"}); turn
+# it off only where one account writes for everyone (README: "What the exchange trusts").
+c.ExchangeCollect.check_owner = True
 
 # Autograding runs the notebooks in the course's Python (the one nbgrader runs in).
 c.Execute.kernel_name = "python3"

@@ -16,7 +16,10 @@ export``, grades and pages back to the LMS); with ``--dask``,
 ``dask_runner.py`` runs the cells on a Dask cluster's workers (``dask_worker.py`` is what
 they run, ``fingerprint.py`` what they must share with this machine);
 ``nbgrader_tests.py`` and ``nbgrader_feedback.py`` are called by nbgrader itself (the
-notebook's hidden tests, the feedback preprocessor).
+notebook's hidden tests, the feedback preprocessor). What the exchange is trusted with:
+``trust.py`` (who may submit for whom, which claimed time is believed), ``provenance.py``
+and ``keeper.py`` (the service's private copy of each submission, and its record),
+``origin.py`` (``grade``'s check of a ``submitted/`` folder).
 
 :class:`Course` says where everything is. nbgrader is imported only when a course is
 opened: the hidden tests import this package inside every autograded notebook.

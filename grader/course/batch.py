@@ -33,6 +33,8 @@ from grader.course.grade_one import (
     grading_failed,
 )
 from grader.course.lms.record import lms_flags
+from grader.course.origin import Origin, check_submitted, inbound_names
+from grader.course.trust import Trust
 from grader.course.writer import Writer
 
 BATCH = 32
@@ -56,6 +58,9 @@ class ClassResult:
     """Students whose results could not be saved, and why."""
     kept: dict[str, str] = field(default_factory=dict)
     """Students whose regrading failed, whose earlier results were kept, and why."""
+    untrusted: dict[str, str] = field(default_factory=dict)
+    """Students whose ``submitted/`` folder was written by another account, and the line
+    saying so (nothing was graded or written for them)."""
 
 
 def grade_class(
@@ -67,6 +72,8 @@ def grade_class(
         writer = Writer(course, release.notebook_name)
         students, refused = course.submitters()
         result = ClassResult(refused=refused)
+        origins = check_origins(course, students, release.notebook_name, writer, result, stream)
+        students = [student for student in students if student in origins]
         progress = Progress(len(students), stream)
         todo: list[tuple[str, str]] = []
         for student in students:
@@ -81,7 +88,7 @@ def grade_class(
         if todo:
             check_runs_code(run)
         with writer, ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-            _grade_all(course, release, run, writer, threads, todo, result, progress)
+            _grade_all(course, release, run, writer, threads, todo, result, progress, origins)
         writer.write_tables(result.results)
         return result
 
@@ -95,13 +102,14 @@ def _grade_all(
     todo: list[tuple[str, str]],
     result: ClassResult,
     progress: Progress,
+    origins: dict[str, Origin],
 ) -> None:
     """Grade and write each student in ``threads``; save them a batch at a time."""
 
     def grade_and_write(student: str, digest: str) -> tuple[Graded, str | None]:
         """The student's result, written; or, when grading failed, the finished grading
         of the same submission with why it was kept (a crash never replaces it)."""
-        graded = grade_submission(course, student, release, run)
+        graded = grade_submission(course, student, release, run, origins.get(student))
         if not graded.final and (previous := writer.stored(student, digest)) is not None:
             return previous, graded.problems[0].message
         writer.write(graded)
@@ -154,12 +162,16 @@ def _save(
             progress.advance(student, graded.status)
 
 
-def grade_submission(course: Course, student: str, release: Release, run: RunCells) -> Graded:
-    """Grade a student's submission folder; if grading itself fails, a zero that says why
-    (not final: a rerun grades again)."""
-    folder = course.submitted(student)
+def grade_submission(
+    course: Course, student: str, release: Release, run: RunCells, origin: Origin | None = None
+) -> Graded:
+    """Grade a student's submission folder (or the one its ``origin`` names, with the
+    problems it found); if grading itself fails, a zero that says why (not final: a rerun
+    grades again)."""
+    folder = origin.folder if origin is not None and origin.folder else course.submitted(student)
     try:
         notebook, name, problems = _submitted_notebook(folder, release.notebook_name)
+        problems = [*(origin.problems if origin is not None else ()), *problems]
         graded = grade_notebook(notebook, student, release, run, name=name)
         flagged = (*problems, *graded.problems, *lms_flags(course, student))
         return replace(graded, problems=flagged)
@@ -189,6 +201,31 @@ def _submitted_notebook(folder: Path, expected: str) -> tuple[bytes | None, str,
     except OSError as error:
         problems.append(Problem("notebook-unreadable", f"cannot read {path.name}: {error}"))
         return None, path.name, problems
+
+
+def check_origins(
+    course: Course,
+    students: list[str],
+    notebook_name: str,
+    writer: Writer,
+    result: ClassResult,
+    stream: TextIO | None,
+) -> dict[str, Origin]:
+    """Each student's :class:`origin.Origin`; a refused one is left out, with one line on
+    ``stream`` and its earlier results (if any) kept as they are."""
+    trust = Trust(course.directories.config)
+    inbound = inbound_names(course)
+    origins = {}
+    for student in students:
+        origin = check_submitted(course, student, notebook_name, trust, inbound)
+        if origin.refusal is None:
+            origins[student] = origin
+            continue
+        result.untrusted[student] = origin.refusal
+        (stream or sys.stderr).write(origin.refusal + "\n")
+        if (previous := writer.previous(student)) is not None:
+            result.results[student] = previous
+    return origins
 
 
 def submission_digest(folder: Path, expected: str) -> str:

@@ -4,6 +4,7 @@ The service watches nbgrader's exchange (``<exchange>/<course>/inbound/``) and t
 new submission through the same path as ``grade``::
 
     inbound/<student>+hw4+<time>+<random>/
+      keeper.py            copied out of the student's reach; its owner and time checked
       inbound.py           named, checked and read (links, sizes, permissions)
       grade_one.py         grade_notebook(bytes, student): the sandbox, then the verdict
       service.py           (here) is it the one the grade counts? nbgrader's collect copies
@@ -58,6 +59,7 @@ from grader.course.inbound import (
     parse_name,
     read_contents,
 )
+from grader.course.keeper import Keeper, UntrustedError
 from grader.course.writer import (
     RECORD_NAME,
     Writer,
@@ -137,6 +139,9 @@ class Service:
         self.policy = SubmissionService(config=course.directories.config)
         self.release: Release = load_release(course)
         self.writer = Writer(course, self.release.notebook_name)
+        self.keeper = Keeper(
+            course, self.release.notebook_name, clock, self.policy.max_submission_bytes
+        )
         self.done_folder = course.service_folder / "done"
         self.done: set[str] = set()
         self.graded_times: dict[str, deque[float]] = {}
@@ -171,6 +176,7 @@ class Service:
             try:
                 while not self.stopping:
                     self._scan()
+                    self.keeper.watch()
                     for waiting in self._next(self.jobs + 1 - len(running)):
                         running[threads.submit(self._grade, waiting.submission)] = waiting
                     if not running and not pending:
@@ -213,6 +219,7 @@ class Service:
     def _load_state(self) -> None:
         """The done records (and from them each student's recent gradings) and the results."""
         self.done_folder.mkdir(parents=True, exist_ok=True)
+        self.keeper.load()
         since = self.clock() - HOUR
         for path in self.done_folder.glob("*.json"):
             try:
@@ -272,9 +279,16 @@ class Service:
                 log.error("%s: cannot grade %r: %s: %s", student, key, type(error).__name__, error)
                 self.skipped.add(key)
                 continue
+            self.keeper.seen(key)
             if not _complete(submission.path):
                 continue  # nbgrader submit is still copying it
-            self.queue[key] = Waiting(submission)
+            try:
+                taken = self.keeper.take(submission)
+            except UntrustedError as refusal:
+                self._refuse(submission, str(refusal))
+                continue
+            if taken is not None:  # None: still being written
+                self.queue[key] = Waiting(taken)
 
     def _next(self, room: int) -> list[Waiting]:
         """Up to ``room`` submissions to grade now: in order of submission, but each
@@ -380,6 +394,8 @@ class Service:
             due = self._due_date()
             late = due is not None and submission.timestamp > due
             graded = finished.graded
+            if (disbelieved := self.keeper.disbelieved(submission)) is not None:
+                graded = replace(graded, problems=(*graded.problems, disbelieved))
             if late and due is not None:
                 lateness = _duration(submission.timestamp - due)
                 message = f"submitted {lateness} after the due date ({_utc(due)})"
@@ -389,6 +405,7 @@ class Service:
             finished.notices = self._notices(submission, late, finished.counts)
             if finished.counts and graded.final:
                 self._collect(submission)
+                self.keeper.collected(submission)
                 folder = self.course.submitted(submission.student)
                 finished.digest = submission_digest(folder, self.release.notebook_name)
                 self.writer.write(graded)
@@ -425,7 +442,7 @@ class Service:
             log=_quiet_log(),
         )
         collector.update, collector.before_duedate = True, True
-        collector.inbound_path = str(self.course.inbound)
+        collector.inbound_path = str(submission.path.parent)  # the copy taken
         collector.src_records = [
             {
                 "username": submission.student,
@@ -450,6 +467,11 @@ class Service:
     def _notices(self, submission: Submission, late: bool, counts: bool) -> list[str]:
         """What the page says about this submission before its feedback."""
         notices = [f"Submitted {_utc(submission.timestamp)}."]
+        if self.keeper.disbelieved(submission) is not None:
+            notices = [
+                f"Submitted {_utc(submission.timestamp)}, as this server's clock saw it: "
+                "your submission claims an earlier time, but its files were written then."
+            ]
         if counts:
             notices.append("This is the submission your grade is based on, for now.")
         elif late:
@@ -635,6 +657,25 @@ class Service:
             self._release(Finished(submission, contents, None), html)
         except Exception as failure:  # the exchange may be on the full disk too
             log.error("%s: no page for %r either: %s", submission.student, submission.key, failure)
+
+    def _refuse(self, submission: Submission, why: str) -> None:
+        """A folder that another account wrote: one log line, a done record, nothing else."""
+        log.warning("%s", why)
+        record = {
+            "key": submission.key,
+            "student": submission.student,
+            "graded": False,
+            "graded_at": self.clock(),
+            "final": True,
+            "counts": False,
+            "score": None,
+            "status": "wrong-owner",
+        }
+        try:
+            write_atomic(self._done_path(submission.key), json.dumps(record, sort_keys=True))
+        except OSError as error:
+            log.error("could not record the refusal of %r: %s", submission.key, error)
+        self.done.add(submission.key)
 
     def _done_path(self, key: str) -> Path:
         return self.done_folder / (hashlib.sha256(key.encode()).hexdigest()[:40] + ".json")

@@ -69,6 +69,14 @@ class Writer:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def previous(self, student: str) -> Graded | None:
+        """The student's stored result, whatever it graded (None if there is none)."""
+        try:
+            path = self.course.student_reports(student) / RECORD_NAME
+            return Graded.from_record(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def write(self, graded: Graded) -> None:
         """Withdraw the marker, then write the student's own files (safe in any thread)."""
         student, course = graded.student, self.course
