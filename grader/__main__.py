@@ -14,6 +14,7 @@ COMMANDS = {
     "grade": ("grader.course.cli", "grade every submission of an assignment in a sandbox"),
     "serve": ("grader.course.serve_cli", "grade each submission as it arrives"),
     "report": ("grader.judgment.cli", "feedback pages and a class summary from answer files"),
+    "collusion": ("grader.course.collusion_cli", "rebuild the collusion report from the records"),
 }
 
 

@@ -1,0 +1,159 @@
+"""Code similarity of the students' own cells: tokenised k-grams, winnowed.
+
+Each student's cells are read with Python's :mod:`tokenize`; names become one token
+(renaming variables changes nothing; keywords and attribute names stay), float literals
+another, strings a third, and comments and blank lines go. Every ``K`` consecutive tokens
+are hashed and the hashes winnowed (in each window of ``WINDOW`` hashes the smallest is kept:
+Schleimer, Wilkerson and Aiken, 2003), so that any shared run of ``K + WINDOW − 1`` tokens is
+found. Fingerprints of the release's own code (the template) are removed, and so are those
+that more than a few students share (:func:`common_limit`): a way of writing a step that
+many found on their own ties no one. A pair's *similarity* is the share of the smaller
+submission's remaining fingerprints that the other one has too; students are found through
+an index of fingerprints, never by comparing every pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import keyword
+import math
+import tokenize
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+K = 12
+"""Tokens per hashed k-gram."""
+WINDOW = 4
+"""Hashes per winnowing window."""
+THRESHOLD = 0.5
+"""Least similarity flagged."""
+MIN_SHARED = 8
+"""Fewest shared fingerprints flagged (a few shared lines are not enough)."""
+MAX_CODE_CHARS = 100_000
+"""Longest code read per student."""
+
+Span = tuple[int, int, int]
+"""Where a fingerprint is: (cell, first line, last line), lines counted from 1."""
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """Two students' shared code: how much, and where in each one's cells."""
+
+    similarity: float
+    shared: int
+    lines: Mapping[str, tuple[tuple[int, int], ...]]
+    """Per student, the (cell, line) pairs of the shared code, in order."""
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class CodeComparison:
+    """The pairs that share code, the threshold, and how many students had code to compare."""
+
+    matches: Mapping[tuple[str, str], CodeMatch]
+    threshold: float
+    read: int
+
+
+def common_limit(students: int) -> int:
+    """Most students a fingerprint may belong to and still tie anyone: 5% of the class,
+    at least 3 and at most 10 (as MOSS ignores passages found in many programs)."""
+    return max(3, min(10, math.ceil(0.05 * students)))
+
+
+def tokens(source: str) -> Iterator[tuple[str, int]]:
+    """Normalised tokens of Python code and their line numbers (what cannot be read is
+    skipped: a syntax error ends the cell's tokens, nothing else)."""
+    previous = ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            kind, text = token.type, token.string
+            if kind in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER):
+                continue
+            if kind == tokenize.NAME:
+                word = text if keyword.iskeyword(text) or previous == "." else "V"
+            elif kind == tokenize.NUMBER:
+                word = text if text.isdigit() else "N"
+            elif kind == tokenize.STRING:
+                word = "S"
+            elif kind == tokenize.NEWLINE:
+                word = ";"
+            elif kind == tokenize.INDENT:
+                word = "{"
+            elif kind == tokenize.DEDENT:
+                word = "}"
+            else:
+                word = text
+            previous = text
+            yield word, token.start[0]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return
+
+
+def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
+    """The winnowed hashes of ``cells`` (each cell on its own), with where each one is."""
+    found: dict[int, Span] = {}
+    budget = MAX_CODE_CHARS
+    for cell_number, source in enumerate(cells, start=1):
+        source = source[: max(budget, 0)]
+        budget -= len(source)
+        words = list(tokens(source))
+        grams = []
+        for start in range(len(words) - K + 1):
+            window = words[start : start + K]
+            text = " ".join(w for w, _ in window).encode()
+            digest = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+            grams.append((digest, (cell_number, window[0][1], window[-1][1])))
+        if 0 < len(grams) < WINDOW:
+            found.setdefault(*min(grams))
+        for start in range(len(grams) - WINDOW + 1):
+            chosen = min(grams[start : start + WINDOW], key=lambda g: g[0])
+            found.setdefault(*chosen)
+    return found
+
+
+def code_matches(
+    codes: Mapping[str, Sequence[str]], template: Sequence[str] = ()
+) -> CodeComparison:
+    """The pairs of students whose own code shares fingerprints that few others have."""
+    boilerplate = set(fingerprints(template))
+    prints = {
+        student: {h: span for h, span in fingerprints(cells).items() if h not in boilerplate}
+        for student, cells in codes.items()
+    }
+    prints = {student: found for student, found in prints.items() if found}
+    owners: dict[int, list[str]] = {}
+    for student, found in prints.items():
+        for digest in found:
+            owners.setdefault(digest, []).append(student)
+    limit = common_limit(len(codes))
+    common = {digest for digest, students in owners.items() if len(students) > limit}
+    shared: Counter[tuple[str, str]] = Counter()
+    for students in owners.values():
+        if 1 < len(students) <= limit:
+            ordered = sorted(students)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    shared[(a, b)] += 1
+    own = {student: len(found.keys() - common) for student, found in prints.items()}
+    matches = {}
+    for (a, b), count in shared.items():
+        similarity = count / max(min(own[a], own[b]), 1)
+        flagged = similarity >= THRESHOLD and count >= MIN_SHARED
+        both = (prints[a].keys() & prints[b].keys()) - common
+        lines = {student: _lines(prints[student], both) for student in (a, b)}
+        matches[(a, b)] = CodeMatch(round(similarity, 6), count, lines, flagged)
+    return CodeComparison(matches, THRESHOLD, len(prints))
+
+
+def _lines(found: Mapping[int, Span], digests: set[int]) -> tuple[tuple[int, int], ...]:
+    lines = {
+        (cell, line)
+        for digest in digests
+        for cell, first, last in [found[digest]]
+        for line in range(first, last + 1)
+    }
+    return tuple(sorted(lines))
