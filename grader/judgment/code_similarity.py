@@ -8,8 +8,9 @@ Schleimer, Wilkerson and Aiken, 2003), so that any shared run of ``K + WINDOW âˆ
 found. Fingerprints of the release's own code (the template) are removed, and so are those
 that more than a few students share (:func:`common_limit`): a way of writing a step that
 many found on their own ties no one. A pair's *similarity* is the share of the smaller
-submission's remaining fingerprints that the other one has too; students are found through
-an index of fingerprints, never by comparing every pair.
+submission's fingerprints (the template's left out) that the other one has too and few
+others have; students are found through an index of fingerprints, never by comparing every
+pair.
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def code_matches(
             for i, a in enumerate(ordered):
                 for b in ordered[i + 1 :]:
                     shared[(a, b)] += 1
-    own = {student: len(found.keys() - common) for student, found in prints.items()}
+    own = {student: len(found) for student, found in prints.items()}
     matches = {}
     for (a, b), count in shared.items():
         similarity = count / max(min(own[a], own[b]), 1)

@@ -366,7 +366,8 @@ def _pairs(
     """Every pair with evidence, flagged first, then by answer score and code similarity."""
     pairs: dict[tuple[str, str], Pair] = {}
     for (a, b), found in matches.items():
-        key = (students[a], students[b])
+        first, second = sorted((students[a], students[b]))
+        key = (first, second)
         ordered = sorted(found, key=lambda m: (NUMERIC_NAMES.index(m.name), m.student != key[0]))
         names = dict.fromkeys(m.name for m in ordered)
         score = sum(-math.log10(chance[n]) for n in names)

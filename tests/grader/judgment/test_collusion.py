@@ -1,0 +1,183 @@
+"""The collusion report's evidence: planted copying found and ranked first, honest work not."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+
+import numpy as np
+import pytest
+
+from grader.judgment.collusion import MIN_ANSWERS, Submission, find_collusion, plain_answers
+from grader.judgment.collusion_page import collusion_csv, render_collusion_html
+from grader.judgment.misconceptions import BY_TAG
+from solutions.variant import make_variant
+from tests.grader.judgment.planted_class import (
+    TEMPLATE,
+    PlantedClass,
+    honest_code,
+    planted_class,
+    shared_code,
+)
+from tests.grader.judgment.students import MISTAKES, reference
+
+
+@pytest.fixture(scope="module")
+def planted() -> PlantedClass:
+    return planted_class(honest_right=40, honest_wrong=40)
+
+
+def test_planted_pairs_rank_first_and_honest_students_stay_below(planted: PlantedClass) -> None:
+    report = find_collusion(planted.submissions, TEMPLATE)
+    assert report.students == 86
+    planted_pairs = {planted.copied_right, planted.copied_mistake, planted.shared_code}
+    assert {pair.students for pair in report.pairs[:3]} == planted_pairs
+    assert {pair.students for pair in report.flagged} == planted_pairs
+    by_students = {pair.students: pair for pair in report.pairs}
+    for copied in (planted.copied_right, planted.copied_mistake):
+        pair = by_students[copied]
+        assert pair.flagged_answers and len(pair.names) >= 4
+        assert pair.expected < 1e-6
+        assert pair.score > report.threshold
+    code_pair = by_students[planted.shared_code]
+    assert code_pair.flagged_code and not code_pair.flagged_answers
+    assert code_pair.code is not None and code_pair.code.similarity > 0.8
+    honest = [p for p in report.pairs if p.students not in planted_pairs]
+    assert honest, "chance matches among honest students are listed, below the threshold"
+    assert all(not p.flagged for p in honest)
+
+
+def test_the_copied_answers_point_to_the_right_student_and_numbers(planted: PlantedClass) -> None:
+    report = find_collusion(planted.submissions, TEMPLATE)
+    pairs = {pair.students: pair for pair in report.pairs}
+    right = pairs[planted.copied_right]
+    a_answers = reference(*make_variant("amy"))
+    theta_new = [m for m in right.matches if m.name == "theta_new"]
+    assert [(m.student, m.source) for m in theta_new] == [("ben", "amy")]
+    assert theta_new[0].explanation.startswith("right on their numbers")
+    assert theta_new[0].exact
+    assert np.allclose(theta_new[0].value, a_answers["theta_new"])
+    assert np.allclose(theta_new[0].matched, a_answers["theta_new"])
+    mistake = pairs[planted.copied_mistake]
+    assert {(m.student, m.source) for m in mistake.matches} == {("dan", "cleo")}
+    title = BY_TAG["no_relu"].title
+    assert all(title in m.explanation for m in mistake.matches)
+    assert "grad_per_sample" in mistake.names
+
+
+def test_answers_right_on_ones_own_numbers_tie_no_one() -> None:
+    students = [f"s{n}" for n in range(30)]
+    submissions = [
+        Submission(s, reference(*make_variant(s)), make_variant(s)) for s in students
+    ] + [
+        Submission(f"m{n}", MISTAKES["no_relu"][0](*make_variant(f"m{n}")), make_variant(f"m{n}"))
+        for n in range(10)
+    ]
+    report = find_collusion(submissions)
+    assert report.flagged == ()
+    assert all(len(p.names) < MIN_ANSWERS for p in report.pairs)
+
+
+def test_a_copy_of_an_unexplained_wrong_answer_still_ties_the_pair() -> None:
+    """B copies A's answers, and A's slips fit no one's numbers: B's equal A's submission."""
+    a, b = make_variant("ann"), make_variant("bob")
+    wrong = reference(*a)
+    wrong["grad_per_sample"] = np.array(wrong["grad_per_sample"]) + 0.7
+    wrong["grad"] = np.array(wrong["grad"]) - 0.3
+    others = [
+        Submission(f"s{n}", reference(*make_variant(f"s{n}")), make_variant(f"s{n}"))
+        for n in range(20)
+    ]
+    report = find_collusion([Submission("ann", wrong, a), Submission("bob", wrong, b), *others])
+    top = report.pairs[0]
+    assert top.students == ("ann", "bob") and top.flagged_answers
+    explained = {m.name: m.explanation for m in top.matches if m.student == "bob"}
+    assert explained["grad_per_sample"] == "the same as their submitted answer"
+    assert explained["y_hat"].startswith("right on their numbers")
+
+
+def test_code_similarity_leaves_out_the_release_template() -> None:
+    """Two honest students who alone kept the release's long optional starter cell: tied
+    only when the template is not given."""
+    rng = random.Random(3)
+    starter = "\n".join(f"helper_{n} = np.linspace(0, {n}, 11) * theta[{n % 5}]" for n in range(20))
+    template = [*TEMPLATE, starter]
+    names = ["kim", "lee", *(f"s{n}" for n in range(30))]
+    submissions = [
+        Submission(
+            name,
+            {},
+            make_variant(name),
+            [starter, *honest_code(rng)] if name in ("kim", "lee") else honest_code(rng),
+        )
+        for name in names
+    ]
+    assert find_collusion(submissions, template).flagged == ()
+    assert [p.students for p in find_collusion(submissions).flagged] == [("kim", "lee")]
+    copied = [
+        Submission(s.student, {}, s.variant, shared_code(rng)) if s.student in ("kim", "lee") else s
+        for s in submissions
+    ]
+    assert [p.students for p in find_collusion(copied, template).flagged] == [("kim", "lee")]
+
+
+def test_bad_answers_and_code_are_left_out_not_fatal() -> None:
+    bad = [
+        {"y_hat": "four", "loss": float("nan"), "grad": [1, 2], "theta_new": None},
+        {"grad_per_sample": [[1, 2, 3]], "loss_new": object(), "loss": True},
+        {},
+    ]
+    code = [["def broken(:\n  'unterminated"], ["\x00\x01 %%%"], []]
+    submissions = [
+        Submission(f"x{n}", answers, make_variant(f"x{n}"), cells)
+        for n, (answers, cells) in enumerate(zip(bad, code, strict=True))
+    ]
+    report = find_collusion(submissions, TEMPLATE)
+    assert report.students == 3 and report.pairs == ()
+    assert plain_answers(bad[0]) == {}
+
+
+def test_plain_answers_keep_readable_numbers_only() -> None:
+    answers = reference(*make_variant("ann"))
+    plain = plain_answers({**answers, "loss": "high"})
+    assert set(plain) == {"y_hat", "grad_per_sample", "grad", "theta_new", "loss_new"}
+    assert plain["grad_per_sample"] == np.asarray(answers["grad_per_sample"]).tolist()
+
+
+def test_chance_rates_are_measured_on_the_class(planted: PlantedClass) -> None:
+    report = find_collusion(planted.submissions, TEMPLATE)
+    assert set(report.chance) == {
+        "y_hat",
+        "loss",
+        "grad_per_sample",
+        "grad",
+        "theta_new",
+        "loss_new",
+    }
+    assert all(0 < rate < 1 for rate in report.chance.values())
+    # a pair of small integers collides far more often than ten numbers with decimals
+    assert report.chance["y_hat"] > 100 * report.chance["grad_per_sample"]
+    assert report.threshold == pytest.approx(math.log10(report.comparisons / 0.01))
+
+
+def test_page_and_table_escape_and_list_the_pairs(planted: PlantedClass) -> None:
+    renamed = [
+        Submission("<b>x</b>" if s.student == "ben" else s.student, s.answers, s.variant, s.code)
+        for s in planted.submissions
+    ]
+    report = find_collusion(renamed, TEMPLATE)
+    codes = {s.student: list(s.code) for s in renamed}
+    html = render_collusion_html(report, codes)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert "eve" in html and "fay" in html and "no ReLU" in html.replace("No ReLU", "no ReLU")
+    rows = list(csv.DictReader(io.StringIO(collusion_csv(report))))
+    assert len(rows) == len(report.pairs)
+    assert {(r["student_a"], r["student_b"]) for r in rows[:3]} == {
+        ("<b>x</b>", "amy"),
+        ("cleo", "dan"),
+        ("eve", "fay"),
+    }
+    assert rows[0]["flagged"] in ("answers", "code", "answers and code")
+    assert all(r["flagged"] == "" for r in rows[3:])
