@@ -31,7 +31,8 @@ TEMPLATE = [
 
 STYLES = {
     "forward": [
-        "{z} = X @ theta[:2] + theta[2]\n{h} = np.maximum({z}, 0)\ny_hat = theta[3] * {h} + theta[4]",
+        "{z} = X @ theta[:2] + theta[2]\n{h} = np.maximum({z}, 0)\n"
+        "y_hat = theta[3] * {h} + theta[4]",
         "{z} = theta[0] * X[:, 0] + theta[1] * X[:, 1] + theta[2]\n"
         "{h} = np.where({z} > 0, {z}, 0.0)\ny_hat = theta[3] * {h} + theta[4]",
         "y_hat = np.zeros(2)\nfor {i} in range(2):\n"
@@ -52,7 +53,8 @@ STYLES = {
         "    {z} = theta[0] * X[{i}, 0] + theta[1] * X[{i}, 1] + theta[2]\n"
         "    {d} = 2 * (y_hat[{i}] - y[{i}])\n"
         "    {g} = {d} * theta[3] if {z} > 0 else 0.0\n"
-        "    grad_per_sample[{i}] = [{g} * X[{i}, 0], {g} * X[{i}, 1], {g}, {d} * max({z}, 0), {d}]\n"
+        "    grad_per_sample[{i}] = [{g} * X[{i}, 0], {g} * X[{i}, 1], {g},\n"
+        "                            {d} * max({z}, 0), {d}]\n"
         "grad = np.mean(grad_per_sample, axis=0)",
         "grad_per_sample = np.array([[0.0, 0.0, 0.0, 0.0, 1.5], [2.0, 1.0, 1.0, 3.0, 1.0]])\n"
         "grad = grad_per_sample.mean(axis=0)",
@@ -81,7 +83,7 @@ SHARED_CODE = (
     "{r} = []\n"
     "for {k} in range(len(y)):\n"
     "    {o} = 2.0 * (y_hat[{k}] - y[{k}])\n"
-    "    {q} = {o} * {p}[3] * float({a}[{k}] > 0) if False else {o} * theta[3] * float({a}[{k}] > 0)\n"
+    "    {q} = {o} * {p}[3] * float({a}[{k}] > 0)\n"
     "    {r}.append([{q} * X[{k}][0], {q} * X[{k}][1], {q}, {o} * max({a}[{k}], 0.0), {o}])\n"
     "grad_per_sample = np.array({r})\n"
     "grad = sum(grad_per_sample) / len(grad_per_sample)\n"
