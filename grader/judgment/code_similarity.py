@@ -1,16 +1,16 @@
 """Code similarity of the students' own cells: tokenised k-grams, winnowed.
 
 Each student's cells are read with Python's :mod:`tokenize`; names become one token
-(renaming variables changes nothing; keywords and attribute names stay), float literals
-another, strings a third, and comments and blank lines go. Every ``K`` consecutive tokens
-are hashed and the hashes winnowed (in each window of ``WINDOW`` hashes the smallest is kept:
-Schleimer, Wilkerson and Aiken, 2003), so that any shared run of ``K + WINDOW − 1`` tokens is
-found. Fingerprints of the release's own code (the template) are removed, and so are those
-that more than a few students share (:func:`common_limit`): a way of writing a step that
-many found on their own ties no one. A pair's *similarity* is the share of the smaller
-submission's fingerprints (the template's left out) that the other one has too and few
-others have; students are found through an index of fingerprints, never by comparing every
-pair.
+(renaming variables changes nothing; keywords and attribute names stay), numbers another
+(a sign typed before a number is part of it), strings a third, and comments and blank
+lines go. Every ``K`` consecutive tokens are hashed and the hashes winnowed (in each
+window of ``WINDOW`` hashes the smallest is kept: Schleimer, Wilkerson and Aiken, 2003),
+so that any shared run of ``K + WINDOW − 1`` tokens is found. Fingerprints of the
+release's own code (the template) are removed, and so are those that more than a few
+students share (:func:`common_limit`): a way of writing a step that many found on their
+own ties no one. A pair's *similarity* is the share of the smaller submission's
+fingerprints (the template's left out) that the other one has too and few others have;
+students are found through an index of fingerprints, never by comparing every pair.
 """
 
 from __future__ import annotations
@@ -65,9 +65,24 @@ def common_limit(students: int) -> int:
     return max(3, min(10, math.ceil(0.05 * students)))
 
 
-def tokens(source: str) -> Iterator[tuple[str, int]]:
-    """Normalised tokens of Python code and their line numbers (what cannot be read is
-    skipped: a syntax error ends the cell's tokens, nothing else)."""
+UNARY_AFTER = frozenset(["", "(", "[", "{", ",", "=", ":", ";", "return", "+", "-", "*", "/"])
+"""Tokens after which a sign belongs to the number that follows it."""
+
+
+def tokens(source: str) -> list[tuple[str, int]]:
+    """Normalised tokens of Python code and their line numbers: a signed number typed in
+    is one token, whatever its sign (what cannot be read is skipped: a syntax error ends the
+    cell's tokens, nothing else)."""
+    words: list[tuple[str, int]] = []
+    for word, line in _words(source):
+        signed = len(words) >= 1 and words[-1][0] in ("-", "+")
+        if word == "N" and signed and (words[-2][0] if len(words) > 1 else "") in UNARY_AFTER:
+            words.pop()
+        words.append((word, line))
+    return words
+
+
+def _words(source: str) -> Iterator[tuple[str, int]]:
     previous = ""
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -77,7 +92,7 @@ def tokens(source: str) -> Iterator[tuple[str, int]]:
             if kind == tokenize.NAME:
                 word = text if keyword.iskeyword(text) or previous == "." else "V"
             elif kind == tokenize.NUMBER:
-                word = text if text.isdigit() else "N"
+                word = "N"
             elif kind == tokenize.STRING:
                 word = "S"
             elif kind == tokenize.NEWLINE:
@@ -101,7 +116,7 @@ def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
     for cell_number, source in enumerate(cells, start=1):
         source = source[: max(budget, 0)]
         budget -= len(source)
-        words = list(tokens(source))
+        words = tokens(source)
         grams = []
         for start in range(len(words) - K + 1):
             window = words[start : start + K]

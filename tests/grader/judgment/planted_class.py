@@ -83,7 +83,7 @@ SHARED_CODE = (
     "{r} = []\n"
     "for {k} in range(len(y)):\n"
     "    {o} = 2.0 * (y_hat[{k}] - y[{k}])\n"
-    "    {q} = {o} * {p}[3] * float({a}[{k}] > 0)\n"
+    "    {q} = {o} * theta[3] * float({a}[{k}] > 0)\n"
     "    {r}.append([{q} * X[{k}][0], {q} * X[{k}][1], {q}, {o} * max({a}[{k}], 0.0), {o}])\n"
     "grad_per_sample = np.array({r})\n"
     "grad = sum(grad_per_sample) / len(grad_per_sample)\n"
