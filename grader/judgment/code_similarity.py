@@ -24,6 +24,10 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from solutions.arrays import Array
+
 K = 12
 """Tokens per hashed k-gram."""
 WINDOW = 4
@@ -109,6 +113,29 @@ def _words(source: str) -> Iterator[tuple[str, int]]:
         return
 
 
+def _word_id(word: str, cache: dict[str, int] = {}) -> int:  # noqa: B006 (a cache)
+    """A stable 64-bit number for a token (the same on every run and machine)."""
+    if word not in cache:
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        cache[word] = int.from_bytes(digest, "big")
+    return cache[word]
+
+
+_POWERS = np.array([pow(1_000_003, K - 1 - j, 2**64) for j in range(K)], dtype=np.uint64)
+
+
+def _gram_hashes(ids: Array) -> Array:
+    """A hash of every ``K`` consecutive token ids (a polynomial, mixed; wraps at 2**64)."""
+    windows = np.lib.stride_tricks.sliding_window_view(ids, K)
+    with np.errstate(over="ignore"):
+        value = (windows * _POWERS).sum(axis=1, dtype=np.uint64)
+        value ^= value >> np.uint64(31)
+        value *= np.uint64(0x9E3779B97F4A7C15)
+        value ^= value >> np.uint64(29)
+    result: Array = value
+    return result
+
+
 def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
     """The winnowed hashes of ``cells`` (each cell on its own), with where each one is."""
     found: dict[int, Span] = {}
@@ -117,17 +144,19 @@ def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
         source = source[: max(budget, 0)]
         budget -= len(source)
         words = tokens(source)
-        grams = []
-        for start in range(len(words) - K + 1):
-            window = words[start : start + K]
-            text = " ".join(w for w, _ in window).encode()
-            digest = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
-            grams.append((digest, (cell_number, window[0][1], window[-1][1])))
-        if 0 < len(grams) < WINDOW:
-            found.setdefault(*min(grams))
-        for start in range(len(grams) - WINDOW + 1):
-            chosen = min(grams[start : start + WINDOW], key=lambda g: g[0])
-            found.setdefault(*chosen)
+        if len(words) < K:
+            continue
+        ids = np.array([_word_id(word) for word, _ in words], dtype=np.uint64)
+        lines = np.array([line for _, line in words])
+        hashes = _gram_hashes(ids)
+        if len(hashes) < WINDOW:
+            chosen = np.array([int(np.argmin(hashes))])
+        else:
+            windows = np.lib.stride_tricks.sliding_window_view(hashes, WINDOW)
+            chosen = np.unique(np.arange(len(windows)) + windows.argmin(axis=1))
+        for position in chosen.tolist():
+            span = (cell_number, int(lines[position]), int(lines[position + K - 1]))
+            found.setdefault(int(hashes[position]), span)
     return found
 
 

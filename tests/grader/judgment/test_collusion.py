@@ -102,7 +102,22 @@ def test_code_similarity_leaves_out_the_release_template() -> None:
     """Two honest students who alone kept the release's long optional starter cell: tied
     only when the template is not given."""
     rng = random.Random(3)
-    starter = "\n".join(f"helper_{n} = np.linspace(0, {n}, 11) * theta[{n % 5}]" for n in range(20))
+    starter = (
+        "import matplotlib.pyplot as plt\n"
+        "def plot_losses(etas, losses, title='loss after one step'):\n"
+        "    figure, axes = plt.subplots(figsize=(5, 3))\n"
+        "    axes.semilogx(etas, losses, marker='o')\n"
+        "    axes.set_xlabel('learning rate')\n"
+        "    axes.set_ylabel('loss')\n"
+        "    axes.axhline(losses[0], linestyle=':', color='gray')\n"
+        "    axes.set_title(title)\n"
+        "    for eta_value, loss_value in zip(etas, losses):\n"
+        "        if loss_value > 2 * losses[0]:\n"
+        "            axes.annotate('diverges', (eta_value, loss_value))\n"
+        "    figure.tight_layout()\n"
+        "    return figure\n"
+        "candidate_etas = [10.0 ** k for k in range(-4, 1)]\n"
+    )
     template = [*TEMPLATE, starter]
     names = ["kim", "lee", *(f"s{n}" for n in range(30))]
     submissions = [
