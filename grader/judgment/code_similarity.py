@@ -121,6 +121,8 @@ def _word_id(word: str, cache: dict[str, int] = {}) -> int:  # noqa: B006 (a cac
     return cache[word]
 
 
+NO_HASH = np.uint64(2**64 - 1)
+"""The hash of a k-gram that runs across two cells: never chosen."""
 _POWERS = np.array([pow(1_000_003, K - 1 - j, 2**64) for j in range(K)], dtype=np.uint64)
 
 
@@ -137,27 +139,40 @@ def _gram_hashes(ids: Array) -> Array:
 
 
 def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
-    """The winnowed hashes of ``cells`` (each cell on its own), with where each one is."""
-    found: dict[int, Span] = {}
+    """The winnowed hashes of ``cells``, with where each one is. The cells are winnowed as one
+    text, but no k-gram runs from one cell into the next."""
     budget = MAX_CODE_CHARS
+    words: list[tuple[str, int]] = []
+    cell_of: list[int] = []
     for cell_number, source in enumerate(cells, start=1):
         source = source[: max(budget, 0)]
         budget -= len(source)
-        words = tokens(source)
-        if len(words) < K:
-            continue
-        ids = np.array([_word_id(word) for word, _ in words], dtype=np.uint64)
-        lines = np.array([line for _, line in words])
-        hashes = _gram_hashes(ids)
-        if len(hashes) < WINDOW:
-            chosen = np.array([int(np.argmin(hashes))])
-        else:
-            windows = np.lib.stride_tricks.sliding_window_view(hashes, WINDOW)
-            chosen = np.unique(np.arange(len(windows)) + windows.argmin(axis=1))
-        for position in chosen.tolist():
-            span = (cell_number, int(lines[position]), int(lines[position + K - 1]))
-            found.setdefault(int(hashes[position]), span)
-    return found
+        found = tokens(source)
+        words.extend(found)
+        cell_of.extend([cell_number] * len(found))
+    if len(words) < K:
+        return {}
+    ids = np.array([_word_id(word) for word, _ in words], dtype=np.uint64)
+    lines = np.array([line for _, line in words])
+    cell = np.array(cell_of)
+    hashes = _gram_hashes(ids)
+    hashes[cell[: len(hashes)] != cell[K - 1 :]] = NO_HASH
+    if len(hashes) < WINDOW:
+        chosen = np.array([int(np.argmin(hashes))])
+    else:
+        windows = np.lib.stride_tricks.sliding_window_view(hashes, WINDOW)
+        chosen = np.unique(np.arange(len(windows)) + windows.argmin(axis=1))
+    chosen = chosen[hashes[chosen] != NO_HASH]
+    result: dict[int, Span] = {}
+    for digest, first, last, number in zip(
+        hashes[chosen].tolist(),
+        lines[chosen].tolist(),
+        lines[chosen + K - 1].tolist(),
+        cell[chosen].tolist(),
+        strict=True,
+    ):
+        result.setdefault(digest, (number, first, last))
+    return result
 
 
 def code_matches(

@@ -51,7 +51,7 @@ MIN_ANSWERS = 2
 """Fewest answers that must tie a pair for it to be flagged."""
 MAX_SOURCES = 3
 """An answer that fits more variants than this points to no one."""
-MAX_CHANCE_QUERIES = 5_000
+MAX_CHANCE_QUERIES = 3_000
 """Most values per answer sampled to measure the chance match rate."""
 LISTED_UNFLAGGED = 20
 """Pairs below the thresholds still listed, strongest first, for context."""
@@ -185,6 +185,7 @@ def find_collusion(
         submitted = np.array([v for _, v in answered]).reshape(-1, width)
         submitted_atol = values.atol[[variant_of[i] for i, _ in answered]]
         finite: Array = np.asarray(np.isfinite(family_rows).all(axis=1))
+        finite &= _first_of_each_value(family_rows, n_variants)
         index = AnswerIndex(
             np.concatenate([family_rows[finite], submitted]),
             np.concatenate([family_atol[finite], submitted_atol]),
@@ -229,6 +230,17 @@ def find_collusion(
         answers_read=read,
         code_read=code.read,
     )
+
+
+def _first_of_each_value(rows: Array, n_variants: int) -> Array:
+    """Which rows (families × variants) are the first family to give their value on their
+    variant: the others repeat it and are left out of the index."""
+    variant = (np.arange(len(rows)) % n_variants).astype(float)
+    keyed = np.concatenate([variant[:, None], np.nan_to_num(rows)], axis=1)
+    _, first = np.unique(keyed, axis=0, return_index=True)
+    kept = np.zeros(len(rows), dtype=bool)
+    kept[first] = True
+    return kept
 
 
 def _ordered_pairs(variant_of: Sequence[int]) -> int:
