@@ -23,7 +23,8 @@ from tests.conftest import Course
 from tests.grader.judgment.planted_class import shared_code
 from tests.grader.judgment.students import no_relu
 
-from .builders import cell_index, filled, reference_answers, write
+from .builders import answer_sources, cell_index, filled, reference_answers, write
+from .exchange import make_students, run_serve
 from .run_command import environment, grade_rows, run_grade
 
 pytestmark = pytest.mark.slow
@@ -134,3 +135,21 @@ def test_the_command_names_what_is_missing(tmp_path: Path, graded: Path) -> None
     assert result.returncode == 2
     assert result.stderr.startswith("error: no grading record in ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.exchange
+def test_the_service_writes_the_report_where_it_writes_the_class_summary(
+    course: Course, tmp_path: Path
+) -> None:
+    pia, quinn, rex = make_students(course, tmp_path, ["pia", "quinn", "rex"])
+    pia.submit()
+    quinn.submit(answer_sources(reference_answers("pia")), solved=False)
+    rex.submit()
+    served = run_serve(course, "--once", "--jobs", "2")
+    assert served.returncode == 0, served.stderr[-3000:]
+    rows = _rows(course.root / "reports/hw4/class-summary/collusion.csv")
+    by_answers = [(r["student_a"], r["student_b"]) for r in rows if "answers" in r["flagged"]]
+    assert by_answers == [("pia", "quinn")]
+    assert "pia and quinn" in (course.root / "reports/hw4/class-summary/collusion.html").read_text(
+        encoding="utf-8"
+    )
