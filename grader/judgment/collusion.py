@@ -36,8 +36,10 @@ from grader.judgment.answer_index import (
     NUMERIC_NAMES,
     SHAPES,
     AnswerIndex,
+    FamilyValues,
     family_values,
 )
+from grader.judgment.checks import all_close, trivial_reason
 from grader.judgment.code_similarity import CodeMatch, code_matches
 from grader.judgment.misconceptions import BY_TAG, TAG_OF_MUTATION
 from grader.judgment.mutants import Mutations
@@ -164,72 +166,109 @@ def find_collusion(
     """The class's pairs ranked by evidence; ``template``: the release's own code cells."""
     students = [s.student for s in submissions]
     variants, variant_of = _distinct_variants(submissions)
-    seed = len(variants)  # the homework's original numbers: nobody's, everybody's "own"
     table = family_values([*variants, solutions.SEED], rubric)
     comparisons = _ordered_pairs(variant_of)
     chance: dict[str, float] = {}
-    matches: dict[tuple[int, int], list[AnswerMatch]] = {}
-    read = 0
+    matches: dict[tuple[str, str], list[AnswerMatch]] = {}
+    readers: set[int] = set()
     for name in NUMERIC_NAMES:
-        values = table[name]
-        quantity = rubric.quantity(name)
-        answered = [
-            (i, np.asarray(s.answers[name], dtype=float).ravel())
-            for i, s in enumerate(submissions)
-            if _readable(s.answers, name)
-        ]
-        read = max(read, len(answered))
-        n_families, n_variants, width = values.values.shape
-        family_rows = values.values.reshape(-1, width)
-        family_atol = np.tile(values.atol, n_families)
-        submitted = np.array([v for _, v in answered]).reshape(-1, width)
-        submitted_atol = values.atol[[variant_of[i] for i, _ in answered]]
-        finite: Array = np.asarray(np.isfinite(family_rows).all(axis=1))
-        finite &= _first_of_each_value(family_rows, n_variants)
-        index = AnswerIndex(
-            np.concatenate([family_rows[finite], submitted]),
-            np.concatenate([family_atol[finite], submitted_atol]),
-            quantity.rtol,
+        answered = _answered(submissions, name, table[name], variant_of, rubric)
+        readers.update(i for i, _ in answered)
+        chance[name], found = _answer_matches(
+            name, table[name], answered, students, variant_of, rubric.quantity(name).rtol
         )
-        origin = np.concatenate(
-            [np.arange(len(family_rows))[finite], -1 - np.arange(len(answered))]
-        )
-        chance[name] = _chance_rate(index, origin, family_rows, finite, n_variants, seed)
-        rows, candidates = index.hits(submitted)
-        evidence = _evidence(rows, candidates, origin, answered, variant_of, n_variants, seed)
-        for row, owners in evidence:
-            student_index, value = answered[row]
-            for owner, fitting in owners:
-                candidate, explanation = _explain(fitting, origin, values.families, n_variants)
-                source_value = index.values[candidate]
-                match = AnswerMatch(
-                    name=name,
-                    question=QUESTION_OF[name],
-                    student=students[student_index],
-                    source=students[owner],
-                    value=_shaped(value, name),
-                    matched=_shaped(source_value, name),
-                    explanation=explanation,
-                    exact=bool(
-                        np.all(np.abs(value - source_value) <= EXACT * (1 + np.abs(source_value)))
-                    ),
-                )
-                key = (min(student_index, owner), max(student_index, owner))
-                matches.setdefault(key, []).append(match)
-    threshold = math.log10(max(comparisons, 1) / ALPHA)
+        for match in found:
+            first, second = sorted((match.student, match.source))
+            matches.setdefault((first, second), []).append(match)
     code = code_matches({s.student: s.code for s in submissions}, template)
-    pairs = _pairs(matches, students, chance, comparisons, code.matches)
     return CollusionReport(
         students=len(submissions),
         variants=len(variants),
         comparisons=comparisons,
         chance=chance,
-        threshold=threshold,
+        threshold=math.log10(max(comparisons, 1) / ALPHA),
         code_threshold=code.threshold,
-        pairs=pairs,
-        answers_read=read,
+        pairs=_pairs(matches, chance, comparisons, code.matches),
+        answers_read=len(readers),
         code_read=code.read,
     )
+
+
+def _answered(
+    submissions: Sequence[Submission],
+    name: str,
+    values: FamilyValues,
+    variant_of: Sequence[int],
+    rubric: Rubric,
+) -> list[tuple[int, Array]]:
+    """The students' readable answers ``name`` (flattened), but those that would be much
+    the same for anyone (zeros, ŷ = y, θ′ = θ, absurd: :func:`trivial_reason`)."""
+    quantity = rubric.quantity(name)
+    shape, meaning = SHAPES[name]
+    answered = []
+    for i, submission in enumerate(submissions):
+        reading = read_numbers(submission.answers, name, shape, meaning)
+        if reading.status != "ok":
+            continue
+        variant = submission.variant
+        reference = values.values[0, variant_of[i]].reshape(shape)
+        if not all_close(reading.value, reference, quantity.rtol, quantity.atol):
+            y, theta = np.asarray(variant.y, float), np.asarray(variant.theta, float)
+            trivial = trivial_reason(
+                name, reading.value, reference, y, theta, rubric.absurd_magnitude, quantity.atol
+            )
+            if trivial is not None:
+                continue
+        answered.append((i, np.asarray(reading.value, dtype=float).ravel()))
+    return answered
+
+
+def _answer_matches(
+    name: str,
+    values: FamilyValues,
+    answered: Sequence[tuple[int, Array]],
+    students: Sequence[str],
+    variant_of: Sequence[int],
+    rtol: float,
+) -> tuple[float, list[AnswerMatch]]:
+    """The chance match rate of answer ``name``, and its answers that fit another student's
+    numbers (or submitted answer) and not the student's own."""
+    n_families, n_variants, width = values.values.shape
+    seed = n_variants - 1  # the homework's original numbers: nobody's, everybody's "own"
+    family_rows = values.values.reshape(-1, width)
+    family_atol = np.tile(values.atol, n_families)
+    submitted = np.array([v for _, v in answered]).reshape(-1, width)
+    submitted_atol = values.atol[[variant_of[i] for i, _ in answered]]
+    indexed: Array = np.asarray(np.isfinite(family_rows).all(axis=1))
+    indexed &= _first_of_each_value(family_rows, n_variants)
+    index = AnswerIndex(
+        np.concatenate([family_rows[indexed], submitted]),
+        np.concatenate([family_atol[indexed], submitted_atol]),
+        rtol,
+    )
+    origin = np.concatenate([np.flatnonzero(indexed), -1 - np.arange(len(answered))])
+    chance = _chance_rate(index, origin, family_rows, indexed, n_variants, seed)
+    rows, candidates = index.hits(submitted)
+    found = []
+    for row, owners in _evidence(rows, candidates, origin, answered, variant_of, n_variants, seed):
+        student, value = answered[row]
+        for owner, fitting in owners:
+            candidate, explanation = _explain(fitting, origin, values.families, n_variants)
+            matched = index.values[candidate]
+            exact = np.all(np.abs(value - matched) <= EXACT * (1 + np.abs(matched)))
+            found.append(
+                AnswerMatch(
+                    name=name,
+                    question=QUESTION_OF[name],
+                    student=students[student],
+                    source=students[owner],
+                    value=_shaped(value, name),
+                    matched=_shaped(matched, name),
+                    explanation=explanation,
+                    exact=bool(exact),
+                )
+            )
+    return chance, found
 
 
 def _first_of_each_value(rows: Array, n_variants: int) -> Array:
@@ -266,11 +305,6 @@ def _distinct_variants(
             variants.append(v)
         variant_of.append(position[key])
     return variants, variant_of
-
-
-def _readable(answers: Mapping[str, Any], name: str) -> bool:
-    shape, meaning = SHAPES[name]
-    return read_numbers(answers, name, shape, meaning).status == "ok"
 
 
 def _shaped(value: Array, name: str) -> Any:
@@ -369,17 +403,14 @@ def _explain(
 
 
 def _pairs(
-    matches: Mapping[tuple[int, int], list[AnswerMatch]],
-    students: Sequence[str],
+    matches: Mapping[tuple[str, str], list[AnswerMatch]],
     chance: Mapping[str, float],
     comparisons: int,
     code: Mapping[tuple[str, str], CodeMatch],
 ) -> tuple[Pair, ...]:
     """Every pair with evidence, flagged first, then by answer score and code similarity."""
     pairs: dict[tuple[str, str], Pair] = {}
-    for (a, b), found in matches.items():
-        first, second = sorted((students[a], students[b]))
-        key = (first, second)
+    for key, found in matches.items():
         ordered = sorted(found, key=lambda m: (NUMERIC_NAMES.index(m.name), m.student != key[0]))
         names = dict.fromkeys(m.name for m in ordered)
         score = sum(-math.log10(chance[n]) for n in names)

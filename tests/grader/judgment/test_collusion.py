@@ -95,7 +95,7 @@ def test_a_copy_of_an_unexplained_wrong_answer_still_ties_the_pair() -> None:
     assert top.students == ("ann", "bob") and top.flagged_answers
     explained = {m.name: m.explanation for m in top.matches if m.student == "bob"}
     assert explained["grad_per_sample"] == "the same as their submitted answer"
-    assert explained["y_hat"].startswith("right on their numbers")
+    assert explained["theta_new"].startswith("right on their numbers")
 
 
 def test_code_similarity_leaves_out_the_release_template() -> None:
@@ -196,3 +196,26 @@ def test_page_and_table_escape_and_list_the_pairs(planted: PlantedClass) -> None
     }
     assert rows[0]["flagged"] in ("answers", "code", "answers and code")
     assert all(r["flagged"] == "" for r in rows[3:])
+
+
+def test_the_same_placeholders_tie_no_one() -> None:
+    """Zeros, the targets as predictions, θ′ = θ: the same for anyone, evidence of nothing."""
+
+    def placeholders(student: str) -> dict[str, object]:
+        v = make_variant(student)
+        return {
+            "y_hat": np.asarray(v.y),
+            "loss": 0.0,
+            "grad_per_sample": np.zeros((2, 5)),
+            "grad": np.zeros(5),
+            "theta_new": np.zeros(5),
+            "loss_new": 0.0,
+        }
+
+    honest = [f"s{n}" for n in range(10)]
+    submissions = [
+        Submission("kit", placeholders("kit"), make_variant("kit")),
+        Submission("lou", placeholders("lou"), make_variant("lou")),
+        *(Submission(s, reference(*make_variant(s)), make_variant(s)) for s in honest),
+    ]
+    assert find_collusion(submissions).pairs == ()
