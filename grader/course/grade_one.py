@@ -39,8 +39,8 @@ MAX_SALVAGES = 2
 """Reruns without the cells that ended a run, at most."""
 MAX_TEXT_PER_CELL = 20_000
 MAX_DATA_BYTES = 2_000_000
-MAX_CODE_CHARS = 20_000
-"""Longest source of a student's cell kept in the grading record."""
+MAX_CODE_CHARS = 100_000
+"""Most characters of the student's own code kept in the grading record."""
 CELL_TYPES = ("code", "markdown", "raw")
 
 # nbformat's functions carry no annotations; typed names for them, for mypy --strict
@@ -471,12 +471,21 @@ def _judged(
     variant = make_variant(student)
     report = grade(values, variant.X, variant.y, variant.theta, variant.eta)
     notebook = executed_notebook(cells, runs, report)
-    own = tuple(
-        c.source[:MAX_CODE_CHARS] for c in cells if c.cell_type == "code" and not is_locked(c)
-    )
+    own = _own_code(cells)
     return Graded(
         student, report, tuple(problems), notebook, answers=plain_answers(values), code=own
     )
+
+
+def _own_code(cells: Sequence[NotebookNode]) -> tuple[str, ...]:
+    """The sources of the student's own code cells (not the locked ones), for the record."""
+    kept: list[str] = []
+    budget = MAX_CODE_CHARS
+    for cell in cells:
+        if cell.cell_type == "code" and not is_locked(cell) and budget > 0:
+            kept.append(str(cell.source)[:budget])
+            budget -= len(kept[-1])
+    return tuple(kept)
 
 
 def executed_notebook(
