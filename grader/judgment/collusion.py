@@ -86,10 +86,24 @@ class AnswerMatch:
     """The student's value (plain numbers)."""
     matched: Any
     """The value it fits, on the source's numbers (plain numbers)."""
-    explanation: str
-    """How the matched value comes about: right on the source's numbers, a known mistake
-    on them, or the source's own submitted answer."""
+    on_numbers: bool
+    """Whether it is computed from the source's numbers (right, or with ``mistakes``)."""
+    mistakes: tuple[str, ...]
+    """The known mistakes (their titles) that give the value on the source's numbers."""
+    same_as_answer: bool
+    """Whether it is also the source's own submitted answer."""
     exact: bool
+
+    @property
+    def explanation(self) -> str:
+        """How the value comes about, in words."""
+        parts = []
+        if self.on_numbers:
+            how = "with: " + "; ".join(self.mistakes) if self.mistakes else "right"
+            parts.append(f"{self.source}'s numbers, {how}")
+        if self.same_as_answer:
+            parts.append(f"{self.source}'s submitted answer")
+        return " = ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -150,14 +164,6 @@ def plain_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         if reading.status == "ok":
             plain[name] = np.asarray(reading.value, dtype=float).tolist()
     return plain
-
-
-def describe_family(family: Mutations) -> str:
-    """A family in words: 'right' or the titles of its misconceptions."""
-    if not family:
-        return "right"
-    tags = dict.fromkeys(TAG_OF_MUTATION[m] for m in sorted(family))
-    return "with the mistake: " + "; ".join(BY_TAG[tag].title for tag in tags)
 
 
 def find_collusion(
@@ -253,7 +259,7 @@ def _answer_matches(
     for row, owners in _evidence(rows, candidates, origin, answered, variant_of, n_variants, seed):
         student, value = answered[row]
         for owner, fitting in owners:
-            candidate, explanation = _explain(fitting, origin, values.families, n_variants)
+            candidate, mistakes, same = _explain(fitting, origin, values.families, n_variants)
             matched = index.values[candidate]
             exact = np.all(np.abs(value - matched) <= EXACT * (1 + np.abs(matched)))
             found.append(
@@ -264,7 +270,9 @@ def _answer_matches(
                     source=students[owner],
                     value=_shaped(value, name),
                     matched=_shaped(matched, name),
-                    explanation=explanation,
+                    on_numbers=mistakes is not None,
+                    mistakes=mistakes or (),
+                    same_as_answer=same,
                     exact=bool(exact),
                 )
             )
@@ -390,16 +398,18 @@ def _evidence(
 
 def _explain(
     candidates: Sequence[int], origin: Array, families: Sequence[Mutations], n_variants: int
-) -> tuple[int, str]:
-    """The candidate to show (the family with the fewest mistakes, else the submitted answer)
-    and how the value comes about on the source's numbers."""
+) -> tuple[int, tuple[str, ...] | None, bool]:
+    """The candidate to show (the family with the fewest mistakes, else the submitted answer),
+    its mistakes' titles (None: no value on the source's numbers fits) and whether the source
+    submitted the value."""
     fitting = [(len(families[origin[c] // n_variants]), c) for c in candidates if origin[c] >= 0]
     same = any(origin[c] < 0 for c in candidates)
     if not fitting:
-        return candidates[0], "the same as their submitted answer"
+        return candidates[0], None, same
     best = min(fitting)[1]
-    words = describe_family(families[origin[best] // n_variants]) + " on their numbers"
-    return best, words + ("; the same as their submitted answer" if same else "")
+    family = families[origin[best] // n_variants]
+    tags = dict.fromkeys(TAG_OF_MUTATION[m] for m in sorted(family))
+    return best, tuple(BY_TAG[tag].title for tag in tags), same
 
 
 def _pairs(

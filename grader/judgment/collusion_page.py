@@ -84,9 +84,27 @@ def _row(rank: int, pair: Pair, codes: Mapping[str, Sequence[str]]) -> dict[str,
         "score": pair.score,
         "expected": pair.expected,
         "names": pair.names,
-        "matches": pair.matches,
+        "matches": [
+            {
+                "question": m.question,
+                "name": m.name,
+                "student": m.student,
+                "value": numbers_text(m.value),
+                "matched": numbers_text(m.matched),
+                "explanation": m.explanation,
+                "exact": m.exact,
+            }
+            for m in pair.matches
+        ],
         "code": code,
     }
+
+
+def numbers_text(value: Any) -> str:
+    """A number or nested lists of numbers, each with at most 6 significant digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(numbers_text(item) for item in value) + "]"
+    return f"{float(value):.6g}"
 
 
 def _line(cells: Sequence[str], cell: int, line: int) -> str:
@@ -105,8 +123,7 @@ def collusion_csv(report: CollusionReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for rank, pair in enumerate(report.pairs, start=1):
         matches = "; ".join(
-            f"{m.question} {m.name}: {m.student}'s fits {m.source}'s numbers ({m.explanation})"
-            for m in pair.matches
+            f"{m.question} {m.name}: {m.student}'s = {m.explanation}" for m in pair.matches
         )
         writer.writerow(
             [

@@ -56,14 +56,15 @@ def test_the_copied_answers_point_to_the_right_student_and_numbers(planted: Plan
     a_answers = reference(*make_variant("amy"))
     theta_new = [m for m in right.matches if m.name == "theta_new"]
     assert [(m.student, m.source) for m in theta_new] == [("ben", "amy")]
-    assert theta_new[0].explanation.startswith("right on their numbers")
+    assert theta_new[0].on_numbers and theta_new[0].mistakes == ()
+    assert theta_new[0].explanation.startswith("amy's numbers, right")
     assert theta_new[0].exact
     assert np.allclose(theta_new[0].value, a_answers["theta_new"])
     assert np.allclose(theta_new[0].matched, a_answers["theta_new"])
     mistake = pairs[planted.copied_mistake]
     assert {(m.student, m.source) for m in mistake.matches} == {("dan", "cleo")}
     title = BY_TAG["no_relu"].title
-    assert all(title in m.explanation for m in mistake.matches)
+    assert all(m.mistakes == (title,) and title in m.explanation for m in mistake.matches)
     assert "grad_per_sample" in mistake.names
 
 
@@ -93,9 +94,10 @@ def test_a_copy_of_an_unexplained_wrong_answer_still_ties_the_pair() -> None:
     report = find_collusion([Submission("ann", wrong, a), Submission("bob", wrong, b), *others])
     top = report.pairs[0]
     assert top.students == ("ann", "bob") and top.flagged_answers
-    explained = {m.name: m.explanation for m in top.matches if m.student == "bob"}
-    assert explained["grad_per_sample"] == "the same as their submitted answer"
-    assert explained["theta_new"].startswith("right on their numbers")
+    explained = {m.name: m for m in top.matches if m.student == "bob"}
+    assert explained["grad_per_sample"].explanation == "ann's submitted answer"
+    assert not explained["grad_per_sample"].on_numbers
+    assert explained["theta_new"].explanation == "ann's numbers, right = ann's submitted answer"
 
 
 def test_code_similarity_leaves_out_the_release_template() -> None:
