@@ -38,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for pair in flagged:
-        a, b = pair.students
-        print(
-            f"  {a} and {b}: evidence {pair.score:.1f}, answers {', '.join(pair.names)}"
-            + (f", code {pair.code.similarity:.0%}" if pair.code is not None else ""),
-            file=sys.stderr,
-        )
+        signals = []
+        if pair.matches:
+            signals.append(f"answers {', '.join(pair.names)} (evidence {pair.score:.1f})")
+        if pair.code is not None:
+            signals.append(f"code {pair.code.similarity:.0%} alike")
+        print(f"  {' and '.join(pair.students)}: {'; '.join(signals)}", file=sys.stderr)
     print(f"report: {page}\ntable: {page.with_name('collusion.csv')}", file=sys.stderr)
     return 0

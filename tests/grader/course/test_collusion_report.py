@@ -128,6 +128,17 @@ def test_the_command_rebuilds_both_files_from_the_records(graded: Path) -> None:
     assert (graded / "grades.csv").read_text(encoding="utf-8") == grades
 
 
+def test_a_broken_record_is_named_and_left_out(graded: Path) -> None:
+    broken = graded / "reports/hw4/zed/record.json"
+    broken.parent.mkdir()
+    broken.write_text('{"student_id": "zed", "report": ', encoding="utf-8")
+    result = _run_collusion(graded)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {broken}: not a grading record (JSONDecodeError); left out"]
+    assert "9 student(s) compared, 3 pair(s) flagged" in result.stderr
+
+
 def test_the_command_names_what_is_missing(tmp_path: Path, graded: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
