@@ -9,9 +9,11 @@ answers and variants and returns the pairs of students ranked by that evidence:
   variant (right, or after one or two of the grader's known mistakes:
   :mod:`grader.judgment.mutants`), or of the other student's own submitted answer;
 - **not one's own**: an answer that the student's own numbers (or the original numbers)
-  explain is no evidence, nor one that fits more than :data:`MAX_SOURCES` variants;
+  explain is no evidence, nor one that fits more than :data:`MAX_SOURCES` variants, nor one
+  that would be much the same for anyone (zeros, ŷ = y, θ′ = θ: the grader's trivial answers);
 - **chance**: for each answer, the class's *chance match rate* is how often a value of one
-  variant (right or after a known mistake) fits another given variant; a pair's evidence is
+  variant (right or after a known mistake) fits another given variant (measured on a sample
+  of the class's values, one hit added so that no rate is 0); a pair's evidence is
   the sum of ``−log10(rate)`` over the answers that tie it (its *score*), and the number of
   pairs expected that strong by chance is (ordered pairs compared) × the product of rates;
 - **threshold**: a pair is flagged when at least :data:`MIN_ANSWERS` answers tie it and
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -429,15 +431,7 @@ def _pairs(
         pairs[key] = Pair(key, tuple(ordered), score, expected, flagged)
     for key, similarity in code.items():
         pair = pairs.get(key, Pair(key))
-        pairs[key] = Pair(
-            key,
-            pair.matches,
-            pair.score,
-            pair.expected,
-            pair.flagged_answers,
-            similarity,
-            similarity.flagged,
-        )
+        pairs[key] = replace(pair, code=similarity, flagged_code=similarity.flagged)
     ranked = sorted(
         pairs.values(),
         key=lambda p: (

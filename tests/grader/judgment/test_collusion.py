@@ -221,3 +221,12 @@ def test_the_same_placeholders_tie_no_one() -> None:
         *(Submission(s, reference(*make_variant(s)), make_variant(s)) for s in honest),
     ]
     assert find_collusion(submissions).pairs == ()
+
+
+def test_a_class_of_none_or_one_compares_nothing() -> None:
+    assert find_collusion([]).pairs == ()
+    alone = find_collusion(
+        [Submission("ann", reference(*make_variant("ann")), make_variant("ann"))]
+    )
+    assert alone.pairs == () and alone.comparisons == 0
+    assert set(alone.chance.values()) == {1.0}
