@@ -132,7 +132,7 @@ def collusion_csv(report: CollusionReport) -> str:
                 flag_words(pair),
                 " ".join(pair.names),
                 f"{pair.score:.3f}",
-                f"{pair.expected:.3g}",
+                f"{pair.expected:.3g}" if pair.matches else "",
                 "" if pair.code is None else f"{pair.code.similarity:.3f}",
                 "" if pair.code is None else pair.code.shared,
                 matches,

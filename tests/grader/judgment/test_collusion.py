@@ -230,3 +230,15 @@ def test_a_class_of_none_or_one_compares_nothing() -> None:
     )
     assert alone.pairs == () and alone.comparisons == 0
     assert set(alone.chance.values()) == {1.0}
+
+
+def test_a_pair_tied_by_code_alone_has_no_chance_figure(planted: PlantedClass) -> None:
+    report = find_collusion(planted.submissions, TEMPLATE)
+    rows = {
+        (r["student_a"], r["student_b"]): r
+        for r in csv.DictReader(io.StringIO(collusion_csv(report)))
+    }
+    code_only = rows[planted.shared_code]
+    assert code_only["answers"] == "" and code_only["expected_by_chance"] == ""
+    assert float(code_only["code_similarity"]) > 0.8
+    assert float(rows[planted.copied_right]["expected_by_chance"]) < 1e-6
