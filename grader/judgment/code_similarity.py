@@ -9,7 +9,8 @@ so that any shared run of ``K + WINDOW − 1`` tokens is found. Fingerprints of 
 release's own code (the template) are removed, and so are those that more than a few
 students share (:func:`common_limit`): a way of writing a step that many found on their
 own ties no one. A pair's *similarity* is the share of the smaller submission's
-fingerprints (the template's left out) that the other one has too and few others have;
+fingerprints (the template's left out, and answers typed in as numbers, which anyone may
+write alike) that the other one has too and few others have;
 students are found through an index of fingerprints, never by comparing every pair.
 """
 
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.judgment.answer_index import SHAPES
+from grader.judgment.rubric import ANSWER_CELLS
 from solutions.arrays import Array
 
 K = 12
@@ -175,11 +178,33 @@ def fingerprints(cells: Sequence[str]) -> dict[int, Span]:
     return result
 
 
+def typed_answers() -> list[str]:
+    """The answer cells with every answer typed in as numbers (as a list or a numpy array,
+    all in one cell or a statement a cell): the same code for anyone who answers by hand."""
+    cells = []
+    for names in ANSWER_CELLS.values():
+        for form in ("np.array({})", "{}"):
+            statements = [f"{name} = {_typed(name, form)}" for name in names]
+            cells.append("\n".join(statements))
+            cells.extend(statements)
+    return cells
+
+
+def _typed(name: str, form: str) -> str:
+    if name == "loss_decreased":
+        return "True"
+    shape = SHAPES[name][0]
+    if not shape:
+        return "0.0"
+    literal = str(np.zeros(shape).tolist())
+    return form.format(literal)
+
+
 def code_matches(
     codes: Mapping[str, Sequence[str]], template: Sequence[str] = ()
 ) -> CodeComparison:
     """The pairs of students whose own code shares fingerprints that few others have."""
-    boilerplate = set(fingerprints(template))
+    boilerplate = set(fingerprints([*template, *typed_answers()]))
     prints = {
         student: {h: span for h, span in fingerprints(cells).items() if h not in boilerplate}
         for student, cells in codes.items()

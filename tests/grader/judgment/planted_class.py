@@ -8,6 +8,7 @@ of writing each step, with names of the student's own.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,9 @@ SHARED_CODE = (
 )
 """An uncommon way of writing the whole homework, shared by two students."""
 
+COMPUTED = re.compile(r"\btheta\b|- y\b|\beta\b")
+"""A way of writing a step that computes it (the others type its numbers in)."""
+
 NAME_POOL = [
     "z",
     "h",
@@ -142,11 +146,13 @@ def _names(rng: random.Random, keys: str) -> dict[str, str]:
     return {key: f"{name}{rng.randint(0, 99)}" for key, name in zip(keys, chosen, strict=True)}
 
 
-def honest_code(rng: random.Random) -> list[str]:
-    """One cell per step, each written in one of the common ways, with the student's names."""
+def honest_code(rng: random.Random, by_hand: bool = True) -> list[str]:
+    """One cell per step, each written in one of the common ways, with the student's names
+    (not ``by_hand``: never a step's numbers typed in)."""
     cells = [TEMPLATE[0], TEMPLATE[1]]
     for options in STYLES.values():
-        cells.append(rng.choice(options).format(**_names(rng, "zhidg")))
+        ways = options if by_hand else [way for way in options if COMPUTED.search(way)]
+        cells.append(rng.choice(ways).format(**_names(rng, "zhidg")))
     return cells
 
 

@@ -242,3 +242,33 @@ def test_a_pair_tied_by_code_alone_has_no_chance_figure(planted: PlantedClass) -
     assert code_only["answers"] == "" and code_only["expected_by_chance"] == ""
     assert float(code_only["code_similarity"]) > 0.8
     assert float(rows[planted.copied_right]["expected_by_chance"]) < 1e-6
+
+
+def test_answers_typed_in_as_numbers_are_no_shared_code() -> None:
+    """Two students alone in typing their (own, right) answers as numbers: alike, but not
+    by copying."""
+    from grader.judgment.rubric import ANSWER_CELLS
+
+    def typed(student: str) -> list[str]:
+        answers = reference(*make_variant(student))
+        cells = []
+        for names in ANSWER_CELLS.values():
+            lines = []
+            for name in names:
+                value = answers[name]
+                literal = np.asarray(value).tolist() if not isinstance(value, bool) else value
+                form = "np.array({})" if isinstance(literal, list) else "{}"
+                lines.append(f"{name} = {form.format(literal)}")
+            cells.append("\n".join(lines))
+        return [TEMPLATE[0], TEMPLATE[1], *cells]
+
+    rng = random.Random(7)
+    submissions = [
+        Submission(s, reference(*make_variant(s)), make_variant(s), code)
+        for s, code in [
+            ("kim", typed("kim")),
+            ("lee", typed("lee")),
+            *((f"s{n}", honest_code(rng, by_hand=False)) for n in range(30)),
+        ]
+    ]
+    assert find_collusion(submissions, TEMPLATE).flagged == ()
