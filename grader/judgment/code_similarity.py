@@ -90,11 +90,23 @@ def tokens(source: str) -> list[tuple[str, int]]:
 
 
 def _words(source: str) -> Iterator[tuple[str, int]]:
+    """The tokens, normalised; an f-string is one string token on every Python (3.12 and
+    later split it into parts)."""
     previous = ""
+    inside_fstring = 0
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             kind, text = token.type, token.string
-            if kind in (tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER):
+            name = tokenize.tok_name.get(kind, "")
+            if name in ("FSTRING_START", "FSTRING_END"):
+                inside_fstring += 1 if name == "FSTRING_START" else -1
+                if name == "FSTRING_START" and inside_fstring == 1:
+                    yield "S", token.start[0]
+                continue
+            structure = kind in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+            if inside_fstring or (not text.strip() and not structure):
+                continue  # inside an f-string, or blank (NL, ENDMARKER, a stray space)
+            if kind in (tokenize.COMMENT, tokenize.ENCODING):
                 continue
             if kind == tokenize.NAME:
                 word = text if keyword.iskeyword(text) or previous == "." else "V"
