@@ -24,6 +24,7 @@ import tokenize
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -76,7 +77,8 @@ UNARY_AFTER = frozenset(["", "(", "[", "{", ",", "=", ":", ";", "return", "+", "
 """Tokens after which a sign belongs to the number that follows it."""
 
 
-def tokens(source: str) -> list[tuple[str, int]]:
+@lru_cache(maxsize=4096)  # cells many students keep as they are are read once
+def tokens(source: str) -> tuple[tuple[str, int], ...]:
     """Normalised tokens of Python code and their line numbers: a signed number typed in
     is one token, whatever its sign (what cannot be read is skipped: a syntax error ends the
     cell's tokens, nothing else)."""
@@ -86,7 +88,7 @@ def tokens(source: str) -> list[tuple[str, int]]:
         if word == "N" and signed and (words[-2][0] if len(words) > 1 else "") in UNARY_AFTER:
             words.pop()
         words.append((word, line))
-    return words
+    return tuple(words)
 
 
 def _words(source: str) -> Iterator[tuple[str, int]]:
