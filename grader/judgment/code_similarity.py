@@ -77,7 +77,7 @@ UNARY_AFTER = frozenset(["", "(", "[", "{", ",", "=", ":", ";", "return", "+", "
 """Tokens after which a sign belongs to the number that follows it."""
 
 
-@lru_cache(maxsize=4096)  # cells many students keep as they are are read once
+@lru_cache(maxsize=512)  # cells many students keep as they are are read once
 def tokens(source: str) -> tuple[tuple[str, int], ...]:
     """Normalised tokens of Python code and their line numbers: a signed number typed in
     is one token, whatever its sign (what cannot be read is skipped: a syntax error ends the
