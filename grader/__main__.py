@@ -15,6 +15,7 @@ COMMANDS = {
     "serve": ("grader.course.serve_cli", "grade each submission as it arrives"),
     "export": ("grader.course.export_cli", "grades and pages for Canvas or Moodle"),
     "report": ("grader.judgment.cli", "feedback pages and a class summary from answer files"),
+    "collusion": ("grader.course.collusion_cli", "rebuild the collusion report from the records"),
 }
 
 

@@ -23,6 +23,7 @@ from typing import TextIO
 from nbformat import NotebookNode
 
 from grader.course import Course, CourseError, exclusive_run
+from grader.course.collusion import write_collusion_safely
 from grader.course.grade_one import (
     MAX_NOTEBOOK_BYTES,
     Graded,
@@ -90,6 +91,7 @@ def grade_class(
         with writer, ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
             _grade_all(course, release, run, writer, threads, todo, result, progress, origins)
         writer.write_tables(result.results)
+        write_collusion_safely(course, result.results, release.cells)
         return result
 
 

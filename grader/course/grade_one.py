@@ -21,7 +21,7 @@ import copy
 import json
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import nbformat
@@ -29,6 +29,7 @@ from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution
 
 from grader import Report, grade
+from grader.judgment.collusion import plain_answers
 from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.sandbox import CellResult, SandboxResult
 from solutions.variant import make_variant
@@ -38,6 +39,8 @@ MAX_SALVAGES = 2
 """Reruns without the cells that ended a run, at most."""
 MAX_TEXT_PER_CELL = 20_000
 MAX_DATA_BYTES = 2_000_000
+MAX_CODE_CHARS = 100_000
+"""Most characters of the student's own code kept in the grading record."""
 CELL_TYPES = ("code", "markdown", "raw")
 
 # nbformat's functions carry no annotations; typed names for them, for mypy --strict
@@ -95,6 +98,10 @@ class Graded:
     """The executed notebook for nbgrader's ``autograded/``; None when read back from a record."""
     final: bool = True
     """False when grading itself failed: the result is written, but a rerun grades again."""
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    """The numeric answers read (plain lists of floats), for the collusion report."""
+    code: tuple[str, ...] = ()
+    """The sources of the student's own code cells (not the locked ones), likewise."""
 
     @property
     def status(self) -> str:
@@ -110,6 +117,8 @@ class Graded:
             "status": self.status,
             "problems": [p.to_dict() for p in self.problems],
             "report": self.report.to_dict(),
+            "answers": dict(self.answers),
+            "code": list(self.code),
         }
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -121,6 +130,8 @@ class Graded:
             student=str(data["student_id"]),
             report=Report.from_dict(data["report"]),
             problems=tuple(Problem.from_dict(p) for p in data["problems"]),
+            answers=dict(data.get("answers") or {}),
+            code=tuple(str(source) for source in data.get("code") or ()),
         )
 
 
@@ -459,7 +470,22 @@ def _judged(
     """The verdict, computed here against the student's own variant, never in the sandbox."""
     variant = make_variant(student)
     report = grade(values, variant.X, variant.y, variant.theta, variant.eta)
-    return Graded(student, report, tuple(problems), executed_notebook(cells, runs, report))
+    notebook = executed_notebook(cells, runs, report)
+    own = _own_code(cells)
+    return Graded(
+        student, report, tuple(problems), notebook, answers=plain_answers(values), code=own
+    )
+
+
+def _own_code(cells: Sequence[NotebookNode]) -> tuple[str, ...]:
+    """The sources of the student's own code cells (not the locked ones), for the record."""
+    kept: list[str] = []
+    budget = MAX_CODE_CHARS
+    for cell in cells:
+        if cell.cell_type == "code" and not is_locked(cell) and budget > 0:
+            kept.append(str(cell.source)[:budget])
+            budget -= len(kept[-1])
+    return tuple(kept)
 
 
 def executed_notebook(

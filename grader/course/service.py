@@ -41,6 +41,7 @@ from traitlets.config import Configurable
 
 from grader.course import Course
 from grader.course.batch import BATCH, SAVE_SECONDS, load_release, submission_digest
+from grader.course.collusion import write_collusion_safely
 from grader.course.feedback_channel import release_page
 from grader.course.grade_one import (
     Graded,
@@ -690,6 +691,7 @@ class Service:
             return
         try:
             self.writer.write_tables(self.results)
+            write_collusion_safely(self.course, self.results, self.release.cells)
             self.summary_due = None
         except Exception as error:
             log.error("could not write the class summary: %s", error)
