@@ -32,7 +32,7 @@ from grader.course.grade_one import (
     grade_notebook,
     grading_failed,
 )
-from grader.course.writer import Writer
+from grader.course.writer import StoredResults, Writer
 
 BATCH = 32
 """Most students whose scores one gradebook commit saves."""
@@ -46,7 +46,8 @@ PROGRESS_WIDTH = 30
 class ClassResult:
     """Every student's result, and who was graded now, resumed, refused, kept or not saved."""
 
-    results: dict[str, Graded] = field(default_factory=dict)
+    results: StoredResults
+    """Every student's result, read from the grading record on disk when looked up."""
     graded: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
@@ -65,7 +66,7 @@ def grade_class(
         release = load_release(course)
         writer = Writer(course, release.notebook_name)
         students, refused = course.submitters()
-        result = ClassResult(refused=refused)
+        result = ClassResult(StoredResults(course), refused=refused)
         progress = Progress(len(students), stream)
         todo: list[tuple[str, str]] = []
         for student in students:
@@ -74,7 +75,7 @@ def grade_class(
             if done is None:
                 todo.append((student, digest))
             else:
-                result.results[student] = done
+                result.results.add(student)
                 result.resumed.append(student)
                 progress.advance(student, "already graded")
         if todo:
@@ -114,7 +115,7 @@ def _grade_all(
         while remaining:
             finished, remaining = wait(remaining, SAVE_SECONDS, FIRST_COMPLETED)
             for future in finished:
-                student, digest = futures[future]
+                student, digest = futures.pop(future)  # its result is freed once saved
                 try:
                     graded, kept = future.result()
                 except Exception as error:  # one student's write never stops the batch
@@ -122,7 +123,8 @@ def _grade_all(
                     progress.advance(student, f"NOT SAVED: {result.unsaved[student]}")
                     continue
                 if kept is not None:
-                    result.results[student], result.kept[student] = graded, kept
+                    result.results.add(student)
+                    result.kept[student] = kept
                     progress.advance(student, "grading failed; previous results kept")
                     continue
                 since = since if pending else time.monotonic()
@@ -148,7 +150,7 @@ def _save(
             result.unsaved[student] = failures[student]
             progress.advance(student, f"NOT SAVED: {failures[student]}")
         else:
-            result.results[student] = graded
+            result.results.add(student)
             result.graded.append(student)
             progress.advance(student, graded.status)
 

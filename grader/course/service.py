@@ -477,7 +477,9 @@ class Service:
                 }
             for finished in counting:
                 if finished.submission.student not in failures and finished.graded is not None:
-                    self.results[finished.submission.student] = finished.graded
+                    # without its executed notebook: the tables need the report only
+                    graded = replace(finished.graded, notebook=None)
+                    self.results[finished.submission.student] = graded
             try:
                 write_atomic(self.course.grades_csv, grades_csv(self.results.values()))
                 self.summary_due = self.summary_due or time.monotonic()
