@@ -172,11 +172,13 @@ class Writer:
         from nbgrader.preprocessors import AssignLatePenalties
 
         session = self.gradebook.db
-        session.refresh(submission)  # the lateness and the score are computed by the database
-        session.refresh(notebook)
+        # the lateness as the database has it (only the columns it needs: a whole refresh
+        # computes every score of the submission)
+        session.refresh(submission, attribute_names=["timestamp", "extension"])
         notebook.late_submission_penalty = None
         late = float(submission.total_seconds_late or 0)
         if late > 0:
+            session.refresh(notebook)  # the score is computed by the database
             assigner = AssignLatePenalties(config=self.course.directories.config)
             assigner.init_plugin()
             penalty = assigner.plugin_inst.late_submission_penalty(student, notebook.score, late)
