@@ -2,8 +2,9 @@
 
 :func:`grade_class` finds the submissions (nbgrader's ``submitted/<student>/<assignment>/``),
 leaves out the students whose exact submission is already graded (unless ``force``),
-hands each other notebook to :func:`grade_one.grade_notebook` on a pool of threads (each
-waits on a sandbox of its own) and each result to the :class:`writer.Writer`. Finished
+hands each other notebook to :func:`grade_one.grade_notebook` on a pool of threads (two
+per sandbox: one writes while the other's notebook runs) and each result to the
+:class:`writer.Writer`. Finished
 students are saved a batch at a time, one gradebook commit and then their completion
 markers: a run that is interrupted loses nothing it saved, and a rerun resumes. At the end
 it writes ``grades.csv`` and the class summary.
@@ -38,6 +39,10 @@ BATCH = 32
 """Most students whose scores one gradebook commit saves."""
 SAVE_SECONDS = 0.5
 """Longest a graded student waits to be saved while others are still being graded."""
+THREADS_PER_JOB = 2
+"""Grading threads per sandbox: while one thread reads, judges and writes its student,
+another's notebook runs, so that no sandbox waits for the parent's work or the disk
+(a thread blocks in ``run`` until a sandbox is free)."""
 MAX_SUPPORT_FILE_BYTES = 1024 * 1024
 PROGRESS_WIDTH = 30
 
@@ -80,7 +85,7 @@ def grade_class(
                 progress.advance(student, "already graded")
         if todo:
             check_runs_code(run)
-        with writer, ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        with writer, ThreadPoolExecutor(max_workers=THREADS_PER_JOB * max(1, jobs)) as threads:
             _grade_all(course, release, run, writer, threads, todo, result, progress)
         writer.write_tables(result.results)
         return result
