@@ -204,17 +204,23 @@ def grade_command(jobs: int) -> list[str]:
 
 
 def scaling(sizes: list[int], jobs: int, temporary: Path) -> None:
-    """Seconds per submission of our command alone, for each batch size."""
+    """Seconds per submission of our command alone, for each batch size, and how much the
+    cost per submission of the largest batch is that of the one before it."""
+    per_submission: list[float] = []
     for n in sizes:
         root = temporary / f"scale-{n}"
         build_course(root)
         write_submissions(root, n)
         code, seconds, peak = measure(grade_command(jobs), root)
+        per_submission.append(seconds / n)
         print(
             f"grader grade, {n} submissions: {seconds:.1f} s, "
             f"{seconds / n * 1000:.1f} ms per submission, peak {peak / 1024:.0f} MiB (exit {code})"
         )
         shutil.rmtree(root)
+    if len(sizes) > 1:
+        growth = per_submission[-1] / per_submission[-2]
+        print(f"cost per submission, {sizes[-1]} against {sizes[-2]}: {growth:.2f}x")
 
 
 def start_cluster(folder: Path, threads: int) -> tuple[str, list[subprocess.Popen[bytes]]]:

@@ -2,8 +2,9 @@
 
 :func:`grade_class` finds the submissions (nbgrader's ``submitted/<student>/<assignment>/``),
 leaves out the students whose exact submission is already graded (unless ``force``),
-hands each other notebook to :func:`grade_one.grade_notebook` on a pool of threads (each
-waits on a sandbox of its own) and each result to the :class:`writer.Writer`. Finished
+hands each other notebook to :func:`grade_one.grade_notebook` on a pool of threads (two
+per sandbox: one writes while the other's notebook runs) and each result to the
+:class:`writer.Writer`. Finished
 students are saved a batch at a time, one gradebook commit and then their completion
 markers: a run that is interrupted loses nothing it saved, and a rerun resumes. At the end
 it writes ``grades.csv`` and the class summary.
@@ -36,12 +37,16 @@ from grader.course.grade_one import (
 from grader.course.lms.record import lms_flags
 from grader.course.origin import Origin, check_submitted, inbound_names
 from grader.course.trust import Trust
-from grader.course.writer import Writer
+from grader.course.writer import StoredResults, Writer
 
 BATCH = 32
 """Most students whose scores one gradebook commit saves."""
 SAVE_SECONDS = 0.5
 """Longest a graded student waits to be saved while others are still being graded."""
+THREADS_PER_JOB = 2
+"""Grading threads per sandbox: while one thread reads, judges and writes its student,
+another's notebook runs, so that no sandbox waits for the parent's work or the disk
+(a thread blocks in ``run`` until a sandbox is free)."""
 MAX_SUPPORT_FILE_BYTES = 1024 * 1024
 PROGRESS_WIDTH = 30
 
@@ -50,7 +55,8 @@ PROGRESS_WIDTH = 30
 class ClassResult:
     """Every student's result, and who was graded now, resumed, refused, kept or not saved."""
 
-    results: dict[str, Graded] = field(default_factory=dict)
+    results: StoredResults
+    """Every student's result, read from the grading record on disk when looked up."""
     graded: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
@@ -72,7 +78,7 @@ def grade_class(
         release = load_release(course)
         writer = Writer(course, release.notebook_name)
         students, refused = course.submitters()
-        result = ClassResult(refused=refused)
+        result = ClassResult(StoredResults(course), refused=refused)
         origins = check_origins(course, students, release.notebook_name, writer, result, stream)
         students = [student for student in students if student in origins]
         progress = Progress(len(students), stream)
@@ -83,12 +89,12 @@ def grade_class(
             if done is None:
                 todo.append((student, digest))
             else:
-                result.results[student] = done
+                result.results.add(student)
                 result.resumed.append(student)
                 progress.advance(student, "already graded")
         if todo:
             check_runs_code(run)
-        with writer, ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        with writer, ThreadPoolExecutor(max_workers=THREADS_PER_JOB * max(1, jobs)) as threads:
             _grade_all(course, release, run, writer, threads, todo, result, progress, origins)
         writer.write_tables(result.results)
         write_collusion_safely(course, result.results, release.cells)
@@ -125,7 +131,7 @@ def _grade_all(
         while remaining:
             finished, remaining = wait(remaining, SAVE_SECONDS, FIRST_COMPLETED)
             for future in finished:
-                student, digest = futures[future]
+                student, digest = futures.pop(future)  # its result is freed once saved
                 try:
                     graded, kept = future.result()
                 except Exception as error:  # one student's write never stops the batch
@@ -133,7 +139,8 @@ def _grade_all(
                     progress.advance(student, f"NOT SAVED: {result.unsaved[student]}")
                     continue
                 if kept is not None:
-                    result.results[student], result.kept[student] = graded, kept
+                    result.results.add(student)
+                    result.kept[student] = kept
                     progress.advance(student, "grading failed; previous results kept")
                     continue
                 since = since if pending else time.monotonic()
@@ -159,7 +166,7 @@ def _save(
             result.unsaved[student] = failures[student]
             progress.advance(student, f"NOT SAVED: {failures[student]}")
         else:
-            result.results[student] = graded
+            result.results.add(student)
             result.graded.append(student)
             progress.advance(student, graded.status)
 
@@ -225,8 +232,8 @@ def check_origins(
             continue
         result.untrusted[student] = origin.refusal
         (stream or sys.stderr).write(origin.refusal + "\n")
-        if (previous := writer.previous(student)) is not None:
-            result.results[student] = previous
+        if writer.previous(student) is not None:
+            result.results.add(student)
     return origins
 
 

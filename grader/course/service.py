@@ -40,7 +40,13 @@ from traitlets import Float, Integer
 from traitlets.config import Configurable
 
 from grader.course import Course
-from grader.course.batch import BATCH, SAVE_SECONDS, load_release, submission_digest
+from grader.course.batch import (
+    BATCH,
+    SAVE_SECONDS,
+    THREADS_PER_JOB,
+    load_release,
+    submission_digest,
+)
 from grader.course.collusion import write_collusion_safely
 from grader.course.feedback_channel import release_page
 from grader.course.grade_one import (
@@ -173,12 +179,13 @@ class Service:
         running: dict[Future[Finished], Waiting] = {}
         pending: list[Finished] = []
         oldest = 0.0
-        with self.writer, ThreadPoolExecutor(max_workers=self.jobs) as threads:
+        threads_count = THREADS_PER_JOB * self.jobs  # the sandboxes busy while this one saves
+        with self.writer, ThreadPoolExecutor(max_workers=threads_count) as threads:
             try:
                 while not self.stopping:
                     self._scan()
                     self.keeper.watch()
-                    for waiting in self._next(self.jobs + 1 - len(running)):
+                    for waiting in self._next(threads_count + 1 - len(running)):
                         running[threads.submit(self._grade, waiting.submission)] = waiting
                     if not running and not pending:
                         if once and not self._ready_soon():
@@ -500,7 +507,9 @@ class Service:
                 }
             for finished in counting:
                 if finished.submission.student not in failures and finished.graded is not None:
-                    self.results[finished.submission.student] = finished.graded
+                    # without its executed notebook: the tables need the report only
+                    graded = replace(finished.graded, notebook=None)
+                    self.results[finished.submission.student] = graded
             try:
                 write_atomic(self.course.grades_csv, grades_csv(self.results.values()))
                 self.summary_due = self.summary_due or time.monotonic()

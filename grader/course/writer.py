@@ -10,8 +10,10 @@ student marked finished whose scores are not in the gradebook:
    transaction, then each one's grading record and, last, the completion marker.
 
 :meth:`Writer.stored` reads a finished student back; :meth:`Writer.write_tables` writes
-``grades.csv`` and the class summary. Every file is written atomically, and a batch's
-files are synced to the disk together, once, before any of its markers is written.
+``grades.csv`` and the class summary, one student at a time (from :class:`StoredResults`,
+the records on disk, for a batch: its memory does not grow with the class). Every file
+is written atomically, and a batch's files are synced to the disk together, once, before
+any of its markers is written.
 """
 
 from __future__ import annotations
@@ -22,22 +24,26 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.v4.rwbase import split_lines, strip_transient
 
-from grader import RUBRIC, render_feedback_html, write_class_summary
+from grader import RUBRIC, render_feedback_html
 from grader.course import Course
 from grader.course.grade_one import Graded, grade_id
+from grader.judgment.summary import ClassTally
 
 RECORD_NAME = "record.json"
 MARKER_NAME = ".complete"
 MAX_COPIED_BYTES = 10 * 1024 * 1024
 """Largest submitted file copied into ``autograded/`` besides the notebook."""
 QUESTIONS = tuple(question.key for question in RUBRIC.questions)
-_writes: Callable[[Any], str] = nbformat.writes  # a typed name for mypy --strict
+_from_dict: Callable[[Any], Any] = nbformat.from_dict  # typed names for mypy --strict
+_split_lines: Callable[[Any], Any] = split_lines
+_strip_transient: Callable[[Any], Any] = strip_transient
 
 
 class Writer:
@@ -85,7 +91,9 @@ class Writer:
         autograded = course.autograded(student)
         _copy_submission_files(course.submitted(student), autograded)
         if graded.notebook is not None:
-            write_atomic(autograded / self.notebook_name, _writes(graded.notebook), durable=False)
+            write_atomic(
+                autograded / self.notebook_name, notebook_json(graded.notebook), durable=False
+            )
         problems = [problem.message for problem in graded.problems]
         write_atomic(
             folder / "feedback.html",
@@ -151,8 +159,7 @@ class Writer:
             submission = gradebook.update_or_create_submission(assignment, student, **extra)
             notebook_id = self.notebook_name.removesuffix(".ipynb")
             notebook = gradebook.find_submission_notebook(notebook_id, assignment, student)
-            grades = {grade.name: grade for grade in notebook.grades}
-            comments = {comment.name: comment for comment in notebook.comments}
+            grades, comments = _grades_and_comments(gradebook.db, notebook.id)
             for cell in cells:
                 name = grade_id(cell)
                 if is_grade(cell) and name in grades:
@@ -173,11 +180,13 @@ class Writer:
         from nbgrader.preprocessors import AssignLatePenalties
 
         session = self.gradebook.db
-        session.refresh(submission)  # the lateness and the score are computed by the database
-        session.refresh(notebook)
+        # the lateness as the database has it (only the columns it needs: a whole refresh
+        # computes every score of the submission)
+        session.refresh(submission, attribute_names=["timestamp", "extension"])
         notebook.late_submission_penalty = None
         late = float(submission.total_seconds_late or 0)
         if late > 0:
+            session.refresh(notebook)  # the score is computed by the database
             assigner = AssignLatePenalties(config=self.course.directories.config)
             assigner.init_plugin()
             penalty = assigner.plugin_inst.late_submission_penalty(student, notebook.score, late)
@@ -186,33 +195,87 @@ class Writer:
         session.flush()
 
     def write_tables(self, results: Mapping[str, Graded]) -> None:
-        """``grades.csv`` and, if anyone was graded, the class summary."""
-        write_atomic(self.course.grades_csv, grades_csv(results.values()))
-        reports = {student: results[student].report for student in sorted(results)}
-        if reports:
-            write_class_summary(reports, self.course.summary)
+        """``grades.csv`` and, if anyone was graded, the class summary, from one student
+        at a time (with :class:`StoredResults`, read from their records on disk)."""
+        buffer, tally = io.StringIO(), ClassTally()
+        table = _table(buffer)
+        for student in sorted(results):
+            try:
+                graded = results[student]
+            except KeyError:
+                continue  # a record that cannot be read: the student is graded again next run
+            table.writerow(_row(graded))
+            tally.add(student, graded.report)
+        write_atomic(self.course.grades_csv, buffer.getvalue())
+        if tally.scores:
+            tally.write(self.course.summary)
+
+
+class StoredResults(Mapping[str, Graded]):
+    """Finished students' results, each read from its grading record on disk when asked
+    for: a class costs memory for its students' names only."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.students: set[str] = set()
+
+    def add(self, student: str) -> None:
+        """``student``'s record (just written, or found finished) is now one of the results."""
+        self.students.add(student)
+
+    def __getitem__(self, student: str) -> Graded:
+        if student not in self.students:
+            raise KeyError(student)
+        path = self.course.student_reports(student) / RECORD_NAME
+        try:
+            return Graded.from_record(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise KeyError(f"{student}: cannot read {path}: {error}") from error
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.students))
+
+    def __len__(self) -> int:
+        return len(self.students)
 
 
 def grades_csv(results: Iterable[Graded]) -> str:
     """One row per student (sorted by ID), one column per question, and the status."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "score", "max_score", *QUESTIONS, "status"])
+    table = _table(buffer)
     for graded in sorted(results, key=lambda g: g.student):
-        report = graded.report
-        points = [
-            _number(report.questions[q].points) if q in report.questions else "" for q in QUESTIONS
-        ]
-        writer.writerow(
-            [
-                graded.student,
-                _number(report.score),
-                _number(report.max_score),
-                *points,
-                graded.status,
-            ]
-        )
+        table.writerow(_row(graded))
     return buffer.getvalue()
+
+
+def _table(buffer: io.StringIO) -> Any:
+    """A CSV writer into ``buffer``, its header written."""
+    table = csv.writer(buffer, lineterminator="\n")
+    table.writerow(["student_id", "score", "max_score", *QUESTIONS, "status"])
+    return table
+
+
+def _row(graded: Graded) -> list[str]:
+    """A student's row of ``grades.csv``."""
+    report = graded.report
+    points = [
+        _number(report.questions[q].points) if q in report.questions else "" for q in QUESTIONS
+    ]
+    return [
+        graded.student,
+        _number(report.score),
+        _number(report.max_score),
+        *points,
+        graded.status,
+    ]
+
+
+def notebook_json(notebook: Any) -> str:
+    """The notebook file's text, exactly as ``nbformat.writes`` makes it, without its
+    ``copy.deepcopy`` and its schema validation (the notebook is built valid by
+    :func:`grade_one.executed_notebook`); ``notebook`` is left as it was."""
+    data = _strip_transient(_split_lines(_from_dict(notebook)))
+    return json.dumps(data, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
 
 
 def results_json(graded: Graded) -> str:
@@ -288,6 +351,22 @@ def _copy_submission_files(submitted: Path, autograded: Path) -> None:
         if entry.stat().st_size > MAX_COPIED_BYTES:
             continue
         write_atomic(autograded / entry.name, entry.read_bytes(), durable=False)
+
+
+def _grades_and_comments(session: Any, notebook_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A submitted notebook's grades and comments by cell name, in two queries (the ORM's
+    ``notebook.grades`` and each one's ``name`` would load every row and cell one by one)."""
+    from nbgrader.api import BaseCell, Comment, Grade
+
+    found = []
+    for kind in (Grade, Comment):
+        rows = (
+            session.query(BaseCell.name, kind)
+            .join(kind, kind.cell_id == BaseCell.id)
+            .filter(kind.notebook_id == notebook_id)
+        )
+        found.append({str(name): row for name, row in rows})
+    return found[0], found[1]
 
 
 def _timestamp(submitted: Path) -> str | None:

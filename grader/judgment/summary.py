@@ -2,7 +2,8 @@
 
 ``write_class_summary`` writes ``summary.html`` with two matplotlib plots beside it
 as SVG files (each with alt text that states what it shows), and tables with the
-same numbers. Its HTML is ``templates/summary.html.j2`` (see :mod:`.pages`).
+same numbers. :class:`ClassTally` gathers the same one report at a time, for a class
+read from disk student by student. Its HTML is ``templates/summary.html.j2`` (see :mod:`.pages`).
 """
 
 from __future__ import annotations
@@ -26,20 +27,16 @@ Row = dict[str, Any]
 
 def misconception_counts(reports: Mapping[str, Report]) -> dict[str, Counter[str]]:
     """For each misconception tag, how many students it was found for, per question."""
-    counts: dict[str, Counter[str]] = {}
-    for report in reports.values():
-        for key, question in report.questions.items():
-            for tag in question.tags:
-                counts.setdefault(tag, Counter())[key] += 1
-    order = {m.tag: i for i, m in enumerate(MISCONCEPTIONS)}
-    return dict(sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    tally = ClassTally()
+    for student, report in reports.items():
+        tally.add(student, report)
+    return tally.misconception_counts()
 
 
-def _plot_scores(reports: Mapping[str, Report], max_score: float, path: Path) -> str:
+def _plot_scores(scores: list[float], max_score: float, path: Path) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    scores = [report.score for report in reports.values()]
     figure = Figure(figsize=(6, 3), layout="constrained")
     axes = figure.add_subplot()
     bins = [i / 2 for i in range(int(max_score * 2) + 2)]
@@ -82,41 +79,100 @@ def _plot_misconceptions(
     return f"Bar chart of the students per misconception, by question. {described}."
 
 
-def _question_rows(reports: Mapping[str, Report], question_keys: list[str]) -> list[Row]:
-    rows = []
-    for key in question_keys:
-        results = [r.questions[key] for r in reports.values() if key in r.questions]
-        statuses = Counter(q.status for q in results)
-        rows.append(
-            {
-                "key": key,
-                "mean": mean(q.points for q in results) if results else 0.0,
-                "max_points": results[0].max_points if results else 0.0,
-                "statuses": ", ".join(
-                    f"{n} {STATUS_WORDS.get(s, s)}" for s, n in statuses.most_common()
-                ),
-            }
+class ClassTally:
+    """What the summary shows, gathered one report at a time: a class of any size is
+    summarised without holding its reports (see :meth:`add` and :meth:`write`)."""
+
+    def __init__(self) -> None:
+        self.scores: list[float] = []
+        self.max_score = 0.0
+        self.points: dict[str, list[float]] = {}
+        """Per question key, in order of first appearance: each student's points."""
+        self.max_points: dict[str, float] = {}
+        self.statuses: dict[str, Counter[str]] = {}
+        self.counts: dict[str, Counter[str]] = {}
+        self.students: list[Row] = []
+
+    def add(self, student: str, report: Report) -> None:
+        """Count one student's report."""
+        self.scores.append(report.score)
+        self.max_score = max(self.max_score, report.max_score)
+        for key, question in report.questions.items():
+            self.points.setdefault(key, []).append(question.points)
+            self.max_points.setdefault(key, question.max_points)
+            self.statuses.setdefault(key, Counter())[question.status] += 1
+            for tag in question.tags:
+                self.counts.setdefault(tag, Counter())[key] += 1
+        row: Row = {"name": student, "score": report.score, "max_score": report.max_score}
+        row["tags"] = report.tags
+        self.students.append(row)
+
+    def misconception_counts(self) -> dict[str, Counter[str]]:
+        """For each misconception tag, how many students it was found for, per question."""
+        order = {m.tag: i for i, m in enumerate(MISCONCEPTIONS)}
+        ranked = sorted(
+            self.counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
         )
-    return rows
+        return dict(ranked)
+
+    def write(self, out_dir: Path, links: Mapping[str, str] | None = None) -> Path:
+        """Write ``summary.html`` and its plots into ``out_dir``; return the page's path."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        question_keys = list(self.points)
+        counts = self.misconception_counts()
+        scores = self.scores
+        plots = []
+        if scores:
+            plots = [
+                {
+                    "src": SCORE_PLOT,
+                    "alt": _plot_scores(scores, self.max_score, out_dir / SCORE_PLOT),
+                    "caption": "Score distribution",
+                },
+                {
+                    "src": MISCONCEPTION_PLOT,
+                    "alt": _plot_misconceptions(
+                        counts, question_keys, out_dir / MISCONCEPTION_PLOT
+                    ),
+                    "caption": "Misconceptions per question",
+                },
+            ]
+        page = render(
+            "summary.html.j2",
+            students=len(scores),
+            mean=mean(scores) if scores else 0.0,
+            median=median(scores) if scores else 0.0,
+            max_score=self.max_score,
+            plots=plots,
+            questions=[self._question_row(key) for key in question_keys],
+            question_keys=question_keys,
+            misconceptions=_misconception_rows(counts),
+            student_rows=[
+                row | {"link": (links or {}).get(row["name"])}
+                for row in sorted(self.students, key=lambda row: str(row["name"]))
+            ],
+        )
+        path = out_dir / PAGE
+        path.write_text(page, encoding="utf-8")
+        return path
+
+    def _question_row(self, key: str) -> Row:
+        statuses = self.statuses[key]
+        return {
+            "key": key,
+            "mean": mean(self.points[key]),
+            "max_points": self.max_points[key],
+            "statuses": ", ".join(
+                f"{n} {STATUS_WORDS.get(s, s)}" for s, n in statuses.most_common()
+            ),
+        }
 
 
 def _misconception_rows(counts: Mapping[str, Counter[str]]) -> list[Row]:
     return [
         {"tag": tag, "title": MISCONCEPTION_TITLES.get(tag, tag), "counts": per_question}
         for tag, per_question in counts.items()
-    ]
-
-
-def _student_rows(reports: Mapping[str, Report], links: Mapping[str, str]) -> list[Row]:
-    return [
-        {
-            "name": student,
-            "link": links.get(student),
-            "score": report.score,
-            "max_score": report.max_score,
-            "tags": report.tags,
-        }
-        for student, report in sorted(reports.items())
     ]
 
 
@@ -128,38 +184,7 @@ def write_class_summary(
     ``reports`` maps student IDs to reports; ``links`` optionally maps student IDs
     to the (relative) address of their feedback page.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    question_keys = list(dict.fromkeys(k for r in reports.values() for k in r.questions))
-    max_score = max((r.max_score for r in reports.values()), default=0.0)
-    counts = misconception_counts(reports)
-    scores = [r.score for r in reports.values()]
-    plots = []
-    if scores:
-        plots = [
-            {
-                "src": SCORE_PLOT,
-                "alt": _plot_scores(reports, max_score, out_dir / SCORE_PLOT),
-                "caption": "Score distribution",
-            },
-            {
-                "src": MISCONCEPTION_PLOT,
-                "alt": _plot_misconceptions(counts, question_keys, out_dir / MISCONCEPTION_PLOT),
-                "caption": "Misconceptions per question",
-            },
-        ]
-    page = render(
-        "summary.html.j2",
-        students=len(scores),
-        mean=mean(scores) if scores else 0.0,
-        median=median(scores) if scores else 0.0,
-        max_score=max_score,
-        plots=plots,
-        questions=_question_rows(reports, question_keys),
-        question_keys=question_keys,
-        misconceptions=_misconception_rows(counts),
-        student_rows=_student_rows(reports, links or {}),
-    )
-    path = out_dir / PAGE
-    path.write_text(page, encoding="utf-8")
-    return path
+    tally = ClassTally()
+    for student, report in reports.items():
+        tally.add(student, report)
+    return tally.write(out_dir, links)

@@ -3,6 +3,7 @@ refused folders, and the progress display."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -17,6 +18,7 @@ import pytest
 from grader import RUBRIC
 from grader.course import Course, CourseError, exclusive_run
 from grader.course.batch import ClassResult, Progress, grade_class
+from grader.course.writer import Writer
 from grader.sandbox import Answer, CellResult, SandboxResult
 from tests.conftest import Course as CourseCopy
 
@@ -184,3 +186,27 @@ def test_progress_on_a_terminal_is_a_bar_redrawn_in_place() -> None:
     assert "\n" not in text[:-1]
     last = text.rsplit("\r", 1)[1]
     assert last.startswith("[" + "#" * 30 + "] 4/4")
+
+
+def test_the_tables_are_written_from_the_records_on_disk(course: Course) -> None:
+    result = batch(course, StandIn(failing=set()))
+    record_path = course.student_reports("ben") / "record.json"
+    record = json.loads(record_path.read_text())
+    record["report"]["questions"]["q1"]["points"] = 0.25  # the record, not a copy in memory
+    record_path.write_text(json.dumps(record))
+    assert result.results["ben"].report.questions["q1"].points == 0.25
+    Writer(course, "hw4.ipynb").write_tables(result.results)
+    rows = {row["student_id"]: row for row in csv.DictReader(course.grades_csv.open())}
+    assert rows["ben"]["q1"] == "0.25" and rows["amy"]["q1"] == f"{RUBRIC.max_points('q1'):g}"
+    assert sorted(rows) == ["amy", "ben", "cas"]
+    assert "ben" in (course.summary / "summary.html").read_text()
+
+
+def test_a_record_that_cannot_be_read_is_left_out_of_the_tables(course: Course) -> None:
+    result = batch(course, StandIn(failing=set()))
+    (course.student_reports("cas") / "record.json").write_text("{torn")
+    with pytest.raises(KeyError, match="cas"):
+        result.results["cas"]
+    Writer(course, "hw4.ipynb").write_tables(result.results)
+    rows = list(csv.DictReader(course.grades_csv.open()))
+    assert [row["student_id"] for row in rows] == ["amy", "ben"]

@@ -22,6 +22,7 @@ from grader.course.grade_one import (
     is_test_cell,
     read_notebook,
 )
+from grader.course.writer import notebook_json
 from grader.sandbox import Answer, CellResult, SandboxResult
 from tests.conftest import Course
 
@@ -296,3 +297,29 @@ def test_a_cell_that_ends_the_run_is_skipped_to_grade_the_rest(
     assert [p.code for p in graded.problems] == ["cell-timeout"]
     assert "cell time limit) was skipped to grade the other answers" in graded.problems[0].message
     assert graded.report.score == RUBRIC.max_score
+
+
+def test_the_graded_notebook_is_valid_and_written_as_nbformat_writes_it(
+    released_course: Course, release: Release
+) -> None:
+    data = json.dumps(submission(released_course, "amy", "print('a\\nb')")).encode()
+    graded = grade_notebook(data, "amy", release, StandIn(right_values("amy")))
+    assert graded.notebook is not None
+    before = json.dumps(graded.notebook, sort_keys=True)
+    nbformat.validate(graded.notebook)
+    assert notebook_json(graded.notebook) == nbformat.writes(graded.notebook)
+    assert json.dumps(graded.notebook, sort_keys=True) == before  # left as it was
+    sources = [cell.source for cell in graded.notebook.cells]
+    assert "print('a\\nb')" in sources
+    assert all(cell.cell_type in ("code", "markdown", "raw") for cell in graded.notebook.cells)
+
+
+def test_read_cells_are_nbformats_own_cells_without_an_id() -> None:
+    made = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("# a"),
+        nbformat.v4.new_raw_cell("r"),
+    ]
+    cells, problems = read(nbformat.writes(nbformat.v4.new_notebook(cells=made)).encode())
+    assert problems == []
+    assert cells == [{k: v for k, v in cell.items() if k != "id"} for cell in made]
