@@ -44,6 +44,8 @@ MAX_LOSS = 20.0
 MIN_RELATIVE_DECREASE = 1e-3
 MAX_ATTEMPTS = 100_000
 MAX_MAGNITUDE = 1e5
+GUESS_CONSTANTS = (0.0, 1.0, -1.0)
+"""The numbers any answer could be guessed as, besides the entries of y and θ."""
 """No answer that follows a known mistake is larger than this (a loss: than its square)."""
 
 ANSWERS = ("y_hat", "loss", "grad_per_sample", "grad", "theta_new", "loss_new")
@@ -188,7 +190,7 @@ def keeps_the_lesson(variant: Dataset) -> bool:
 def guesses(variant: Dataset) -> FloatArray:
     """Numbers a student can give for any answer without working: 0, ±1, the entries of y
     and θ. The grader gives such a number credit only beside one that no guess gives."""
-    found: FloatArray = np.concatenate(([0.0, 1.0, -1.0], variant.y, variant.theta))
+    found: FloatArray = np.concatenate((GUESS_CONSTANTS, variant.y, variant.theta))
     return found
 
 

@@ -3,13 +3,14 @@
 ``{explorer}`` places the widget (``_static/explorer.js``, on the network of
 ``_static/explorer-engine.js``) in a page; only the pages that hold one load its
 scripts. The widget checks a reader's answers as the grader does, with the grader's
-own tolerances and mistakes: at build time they are written from the Python into
-``_static/explorer-data.js`` (:func:`explorer_data`), never typed twice. So are the
-value sets of the students' variants (practice numbers are never a student's), the
-names of question 7's regimes and the scan that finds the largest learning rate whose
-first step lowers the loss. The full edition also gets the homework's own numbers, to
-start from; the student edition does not, and computes nothing for numbers a student
-ID could give (the homework's included).
+own tolerances, mistakes and guesses (a right component that 0, ±1 or an entry of y or θ
+gives earns points only beside one no guess gives): at build time they are written from
+the Python into ``_static/explorer-data.js`` (:func:`explorer_data`), never typed twice.
+So are the value sets of the students' variants (practice numbers are never a
+student's), the names of question 7's regimes and the scan that finds the largest
+learning rate whose first step lowers the loss. The full edition also gets the
+homework's own numbers, to start from; the student edition does not, and computes
+nothing for numbers a student ID could give (the homework's included).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def explorer_data(srcdir: Path, student_edition: bool) -> dict[str, Any]:
     scan = inspect.signature(worked.largest_decreasing_eta).parameters
     data: dict[str, Any] = {
         "edition": "student" if student_edition else "full",
-        "rubric": rubric.RUBRIC.to_dict(),
+        # with the numbers that, beside y's and θ's, count as guesses (solutions.variant)
+        "rubric": rubric.RUBRIC.to_dict() | {"guess_constants": list(variant.GUESS_CONSTANTS)},
         "mistakes": {
             "misconceptions": [
                 {

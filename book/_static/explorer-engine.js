@@ -381,7 +381,7 @@
     const tags = [...new Set(readings.flat())];
     const trivial = trivialReason(name, student, reference[name], data, rubric, q.atol);
     let points = 0;
-    if (trivial === null && beyondZeros(name, right, reference[name], q.atol)) {
+    if (trivial === null && beyondGuesses(right, guessed(student, data, rubric, tol))) {
       const share = q.points / right.length;
       points = Math.round(share * right.filter(Boolean).length * 1e6) / 1e6;
     }
@@ -389,11 +389,23 @@
       readings: readings, right: right, trivial: trivial };
   }
 
-  /** Right zeros in a gradient count only beside a right non-zero entry. */
-  function beyondZeros(name, right, reference, atol) {
-    if (name !== "grad_per_sample" && name !== "grad") return true;
-    const nonzero = flat(reference).map((v) => Math.abs(v) > atol);
-    return !nonzero.some(Boolean) || right.some((r, i) => r && nonzero[i]);
+  /** Numbers anyone can write down without working: the rubric's guess constants (0, ±1)
+   *  and the entries of y and θ (solutions.variant.guesses). */
+  function guesses(data, rubric) {
+    return rubric.guess_constants.concat(data.y, data.theta);
+  }
+
+  /** Per component of the typed answer: whether a guess gives it (the grader's _guessed). */
+  function guessed(student, data, rubric, tol) {
+    const options = guesses(data, rubric);
+    return flat(student).map((v) =>
+      options.some((g) => Math.abs(v - g) <= tol[1] + tol[0] * Math.abs(g)));
+  }
+
+  /** A right component earns points only beside a right one that no guess gives (the
+   *  inactive sample's ŷ = w4 and zero gradients are the same whatever the numbers). */
+  function beyondGuesses(right, isGuess) {
+    return right.some((r, i) => r && !isGuess[i]);
   }
 
   // -- whose numbers: the students' variants, and fresh ones for practice -------------
@@ -488,6 +500,7 @@
     Computation: Computation,
     close: close,
     checkAnswer: checkAnswer,
+    guesses: guesses,
     couldBeGraded: couldBeGraded,
     sameNumbers: sameNumbers,
     generator: generator,

@@ -57,6 +57,7 @@ for (let seed = 0; seed < Number(process.argv[3]); seed++) {
   out.push({
     problem: problem,
     answers: engine.answers(problem),
+    guesses: engine.guesses(problem, data.rubric),
     forward: engine.forward(problem.theta, problem.X),
     eta_star: seed < SCANNED ? engine.largestDecreasingEta(problem, scan.eta_max, scan.grid_size)
       : undefined,
@@ -152,6 +153,12 @@ def test_every_number_matches_solutions(drawn: list[dict[str, Any]]) -> None:
         fwd = solutions.forward(data.theta, data.X)
         assert_numbers(case["forward"]["z"], fwd.z, "z")
         assert_numbers(case["forward"]["h"], fwd.h, "h")
+
+
+def test_the_guesses_are_the_variant_generator_s(drawn: list[dict[str, Any]]) -> None:
+    for case in drawn:
+        data = dataset(case["problem"])
+        assert_numbers(case["guesses"], variant.guesses(data), "guesses")
 
 
 def test_the_learning_rate_scan_matches_the_chapter_s(drawn: list[dict[str, Any]]) -> None:
