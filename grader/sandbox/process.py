@@ -142,7 +142,9 @@ class JobSupervisor:
         self.wait_for_report()
         report = self.report
         expected = report is not None and report.get("job") == self.worker.jobs
-        if not (expected and report is not None and report.get("clean") is True):
+        status = report.get("status") if report is not None else None
+        exited = isinstance(status, int) and status >= 0  # not killed by a signal
+        if not (expected and exited and report is not None and report.get("clean") is True):
             self.worker.kill()
 
     def close_own(self) -> None:
