@@ -29,6 +29,7 @@ What bubblewrap does, found by trying it (bubblewrap 0.8):
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import shutil
 import subprocess
@@ -42,6 +43,13 @@ SCRATCH = "/sandbox/scratch"
 RUNNER_PATH_INSIDE = "/sandbox/lib"
 FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
 ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID")
+PACKAGE_DIR_PATTERNS = (
+    "lib*/python*/site-packages",
+    "lib*/python*/dist-packages",
+    "python*/site-packages",
+    "python*/dist-packages",
+)
+"""Where Pythons keep installed packages, below a prefix or a ``lib`` directory."""
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
 
 
@@ -72,7 +80,36 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
         args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
     for index, site in enumerate(layout.site_dirs):
         args += ["--ro-bind", str(site), site_dir_inside(index)]
+    for hidden in hidden_package_dirs(layout):
+        args += ["--perms", "0555", "--tmpfs", str(hidden), "--remount-ro", str(hidden)]
     return args
+
+
+def _visible_trees(layout: PythonLayout) -> list[Path]:
+    """The host directories the sandbox sees whole: ``/usr``, ``/lib``... and the prefix."""
+    trees = [Path("/usr"), layout.prefix]
+    for name in ("lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_dir() and not path.is_symlink():
+            trees.append(path)
+    return trees
+
+
+def hidden_package_dirs(layout: PythonLayout) -> list[Path]:
+    """The package directories of every Python installed where the sandbox sees (the base
+    prefix's own ``site-packages``, Debian's ``dist-packages``, ``/usr/local``'s...): each
+    is covered by an empty read-only directory, so that only :mod:`.runtime`'s can be
+    imported."""
+    trees = _visible_trees(layout)
+    patterns = [
+        f"{base}/{pattern}"
+        for base in (*trees, Path("/usr/local"))
+        for pattern in PACKAGE_DIR_PATTERNS
+    ]
+    found = {Path(path).resolve() for pattern in patterns for path in glob.glob(pattern)}
+    return sorted(
+        path for path in found if path.is_dir() and any(path.is_relative_to(tree) for tree in trees)
+    )
 
 
 def _parent_dirs(destinations: list[Path]) -> list[str]:
