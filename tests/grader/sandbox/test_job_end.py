@@ -28,7 +28,7 @@ LINGER = r"""
 import os, signal, socket, sys, threading, time
 for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
     signal.signal(number, signal.SIG_IGN)
-role, mark = sys.argv[1], sys.argv[2]
+role, mark, busy = sys.argv[1], sys.argv[2], sys.argv[3] == "busy"
 
 def answer(name):
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -41,7 +41,8 @@ def answer(name):
 
 def spin():
     while True:
-        pass
+        if not busy:
+            time.sleep(1)
 
 if role == "listener":
     answer(mark + "-listener")
@@ -54,7 +55,8 @@ elif role == "hopper":  # a fresh process every 0.2 s: no CPU time limit ever re
     while True:
         end = time.monotonic() + 0.2
         while time.monotonic() < end:
-            pass
+            if not busy:
+                time.sleep(0.2)
         if os.fork() != 0:
             os._exit(0)
 """
@@ -62,9 +64,9 @@ elif role == "hopper":  # a fresh process every 0.2 s: no CPU time limit ever re
 
 LEAVE = """
 import os, signal, socket, sys, threading, time
-program, mark = {program!r}, {mark!r}
+program, mark, busy = {program!r}, {mark!r}, {busy!r}
 def run(role):
-    os.execv(sys.executable, [sys.executable, "-c", program, role, mark])
+    os.execv(sys.executable, [sys.executable, "-c", program, role, mark, busy])
 
 def hear(name):
     try:
@@ -90,9 +92,10 @@ for role in ("listener", "hopper"):  # double fork and setsid: no parent, no gro
             run(role)
         os._exit(0)
     os.waitpid(child, 0)
-os.posix_spawn(sys.executable, [sys.executable, "-c", program, "spinner", mark], {{}},
+os.posix_spawn(sys.executable, [sys.executable, "-c", program, "spinner", mark, busy], {{}},
                setsid=True)  # vfork, then exec
-threading.Thread(target=spin, daemon=True).start()
+if busy == "busy":
+    threading.Thread(target=spin, daemon=True).start()
 for _ in range(100):  # until they are up (and ignore signals)
     if all(message.startswith("heard") for message in hear_all()):
         break
@@ -105,8 +108,10 @@ os.killpg(0, signal.SIGHUP)
 os.kill(-1, signal.SIGTERM)  # every process this one can name
 time.sleep(0.3)
 heard = hear_all()
+time.sleep(3)  # and keeps running: the job is not over
 """
-"""A cell that leaves processes behind, then signals all it can, and carries on."""
+"""A cell that leaves processes behind, then signals all it can, and carries on; with
+``busy="busy"`` they use all the CPU they get (else they sleep)."""
 
 LISTEN = """
 import socket
@@ -180,7 +185,10 @@ def test_a_job_that_signals_its_own_group_leaves_no_process_and_no_listener() ->
         init = worker_init(pool)
         (zygote,) = descendants(init)  # between jobs the worker holds its zygote only
         first = pool.run_cells(
-            [LEAVE.format(program=LINGER, mark=mark), "after = 'the notebook went on'"],
+            [
+                LEAVE.format(program=LINGER, mark=mark, busy="busy"),
+                "after = 'the notebook went on'",
+            ],
             names=["heard", "after"],
         )
         left_in_worker = descendants(init)
