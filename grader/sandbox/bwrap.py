@@ -32,6 +32,7 @@ import functools
 import glob
 import os
 import shutil
+import site
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,11 +44,10 @@ SCRATCH = "/sandbox/scratch"
 RUNNER_PATH_INSIDE = "/sandbox/lib"
 FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
 ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID")
-PACKAGE_DIR_PATTERNS = (
-    "lib*/python*/site-packages",
-    "lib*/python*/dist-packages",
-    "python*/site-packages",
-    "python*/dist-packages",
+PACKAGE_DIR_PATTERNS = tuple(
+    f"{above}python*/{kind}"
+    for above in ("lib*/", "local/lib*/", "")
+    for kind in ("site-packages", "dist-packages")
 )
 """Where Pythons keep installed packages, below a prefix or a ``lib`` directory."""
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
@@ -78,8 +78,8 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
     args: list[str] = []
     if not layout.prefix.is_relative_to("/usr"):
         args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
-    for index, site in enumerate(layout.site_dirs):
-        args += ["--ro-bind", str(site), site_dir_inside(index)]
+    for index, directory in enumerate(layout.site_dirs):
+        args += ["--ro-bind", str(directory), site_dir_inside(index)]
     for hidden in hidden_package_dirs(layout):
         args += ["--perms", "0555", "--tmpfs", str(hidden), "--remount-ro", str(hidden)]
     return args
@@ -106,10 +106,12 @@ def hidden_package_dirs(layout: PythonLayout) -> list[Path]:
         for base in (*trees, Path("/usr/local"))
         for pattern in PACKAGE_DIR_PATTERNS
     ]
-    found = {Path(path).resolve() for pattern in patterns for path in glob.glob(pattern)}
-    return sorted(
-        path for path in found if path.is_dir() and any(path.is_relative_to(tree) for tree in trees)
-    )
+    places = [path for pattern in patterns for path in glob.glob(pattern)]
+    places += site.getsitepackages([str(tree) for tree in trees])  # as this Python names them
+    found = {Path(path).resolve() for path in places}
+    visible = {p for p in found if p.is_dir() and any(p.is_relative_to(t) for t in trees)}
+    # one inside another is hidden with it (and could not be mounted on)
+    return sorted(p for p in visible if not any(p != q and p.is_relative_to(q) for q in visible))
 
 
 def _parent_dirs(destinations: list[Path]) -> list[str]:
