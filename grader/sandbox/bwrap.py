@@ -4,7 +4,9 @@ Inside a worker the file system holds only: ``/usr`` (and the ``/bin``,
 ``/lib``... links to it), the Python installation and the site-packages
 directory of :mod:`grader.sandbox.runtime` read-only, the package that runs inside, the prepared
 matplotlib font cache, ``/proc``, ``/dev`` and a size-capped tmpfs for the
-zygote; the root and ``/dev`` are then remounted read-only. There is no network
+zygote; the root and ``/dev`` are then remounted read-only. Every other Python
+package directory in it (the base prefix's ``site-packages``, the system's
+``dist-packages``) is covered by an empty read-only tmpfs. There is no network
 (an empty network namespace) and no other process is visible (a new pid
 namespace). Each job then confines itself further (:mod:`.inside.confine`).
 
