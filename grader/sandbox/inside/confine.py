@@ -11,8 +11,8 @@ the same calls run when the grader is root and when it is a normal user.
    this job's processes only, whatever else the instructor runs.
 3. New mount, pid, IPC and network namespaces owned by it: the job's processes see
    only each other, its System V IPC objects die with it, it has a network of its
-   own (a loopback that is down: no address, no abstract Unix socket or port of
-   another job is reachable, and none of its own outlives it), and its mounts are its own:
+   own (a loopback that is down: no port or abstract Unix socket of another job is
+   reachable, and none of its own outlives it), and its mounts are its own:
    a fresh size-capped tmpfs as the scratch directory (the only writable place)
    and an empty read-only tmpfs over ``/proc`` (no other process, environment,
    descriptor or mount table of the worker is visible).
