@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import Limits, SandboxPool, SandboxResult
+from grader.sandbox import SandboxPool, SandboxResult
 from tests.grader.sandbox.conftest import SMALL
 from tests.grader.sandbox.test_faults import host_processes_with
 from tests.grader.sandbox.test_pool import NAMES, NOTEBOOK, check_seed_notebook
@@ -178,23 +178,25 @@ def wait_for(condition: Any, seconds: float) -> bool:
     return bool(condition())
 
 
-def test_a_job_that_signals_its_own_group_leaves_no_process_and_no_listener() -> None:
+def test_a_job_that_signals_its_own_group_leaves_no_process_and_no_listener(
+    pool: SandboxPool,
+) -> None:
     mark = f"hw4-linger-{uuid.uuid4().hex[:12]}"
-    with SandboxPool(SMALL, workers=1) as pool:
-        pool.run_cells(["x = 1"], names=["x"])
-        init = worker_init(pool)
-        (zygote,) = descendants(init)  # between jobs the worker holds its zygote only
-        first = pool.run_cells(
-            [
-                LEAVE.format(program=LINGER, mark=mark, busy="busy"),
-                "after = 'the notebook went on'",
-            ],
-            names=["heard", "after"],
-        )
-        left_in_worker = descendants(init)
-        left_on_host = host_processes_with(mark)
-        later = pool.run_cells([LISTEN.format(mark=mark), *NOTEBOOK], names=["heard", *NAMES])
-        assert pool.starts == 1  # one worker ran all three jobs
+    pool.run_cells(["x = 1"], names=["x"])
+    starts = pool.starts
+    init = worker_init(pool)
+    (zygote,) = descendants(init)  # between jobs the worker holds its zygote only
+    first = pool.run_cells(
+        [
+            LEAVE.format(program=LINGER, mark=mark, busy="busy"),
+            "after = 'the notebook went on'",
+        ],
+        names=["heard", "after"],
+    )
+    left_in_worker = descendants(init)
+    left_on_host = host_processes_with(mark)
+    later = pool.run_cells([LISTEN.format(mark=mark), *NOTEBOOK], names=["heard", *NAMES])
+    assert pool.starts == starts  # one worker ran all three jobs
     assert left_in_worker == [zygote]
     assert left_on_host == []
     assert later.completed and all(cell.status == "ok" for cell in later.cells)
@@ -214,34 +216,36 @@ time.sleep(20)
 """
 
 
-def test_a_job_whose_supervising_process_dies_ends_whole_and_retires_its_worker() -> None:
+def test_a_job_whose_supervising_process_dies_ends_whole_and_retires_its_worker(
+    pool: SandboxPool,
+) -> None:
     """The job process is killed from outside while the zygote cannot act: the driver's
     parent-death signal alone ends the job's pid namespace, every process in it."""
     mark = f"hw4-orphan-{uuid.uuid4().hex[:12]}"
     limits = replace(SMALL, cell_seconds=25.0, notebook_seconds=30.0)
     results: list[SandboxResult] = []
-    with SandboxPool(limits, workers=1) as pool:
-        pool.run_cells(["x = 1"], names=["x"])
-        init = worker_init(pool)
-        (zygote,) = descendants(init)
-        running = threading.Thread(
-            target=lambda: results.append(pool.run_cells([SLEEPER.format(mark=mark)], names=[]))
-        )
-        running.start()
-        assert wait_for(lambda: host_processes_with(mark), 20)
-        (job,) = children(zygote)
-        tree = descendants(job)
-        assert len(tree) >= 3  # driver, kernel, the spawned sleeper
-        os.kill(zygote, signal.SIGSTOP)
-        try:
-            os.kill(job, signal.SIGKILL)
-            ended = wait_for(lambda: not any(alive(pid) for pid in tree), 5)
-        finally:
-            os.kill(zygote, signal.SIGCONT)
-        running.join(30)
-        starts = pool.starts
-        after = pool.run_cells(NOTEBOOK, names=NAMES)
-        assert pool.starts == starts + 1  # the worker was retired, not reused
+    pool.run_cells(["x = 1"], names=["x"])
+    init = worker_init(pool)
+    (zygote,) = descendants(init)
+    sleeper = [SLEEPER.format(mark=mark)]
+    running = threading.Thread(
+        target=lambda: results.append(pool.run_cells(sleeper, names=[], limits=limits))
+    )
+    running.start()
+    assert wait_for(lambda: host_processes_with(mark), 20)
+    (job,) = children(zygote)
+    tree = descendants(job)
+    assert len(tree) >= 3  # driver, kernel, the spawned sleeper
+    os.kill(zygote, signal.SIGSTOP)
+    try:
+        os.kill(job, signal.SIGKILL)
+        ended = wait_for(lambda: not any(alive(pid) for pid in tree), 5)
+    finally:
+        os.kill(zygote, signal.SIGCONT)
+    running.join(30)
+    starts = pool.starts
+    after = pool.run_cells(NOTEBOOK, names=NAMES)
+    assert pool.starts == starts + 1  # the worker was retired, not reused
     assert ended, [pid for pid in tree if alive(pid)]
     (result,) = results
     assert result.cells[0].status == "killed" and not result.completed
@@ -250,7 +254,7 @@ def test_a_job_whose_supervising_process_dies_ends_whole_and_retires_its_worker(
     check_seed_notebook(after.values())
 
 
-def test_each_job_has_a_network_of_its_own(limits: Limits) -> None:
+def test_each_job_has_a_network_of_its_own(pool: SandboxPool) -> None:
     """A fresh network namespace per job: its loopback is down, unlike the worker's."""
     cell = """
 import errno, socket
@@ -264,8 +268,7 @@ loopback = attempt(lambda: socket.create_connection(("127.0.0.1", 9), timeout=2)
 datagram = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 udp = attempt(lambda: datagram.sendto(b"x", ("127.0.0.1", 9)))
 """
-    with SandboxPool(limits, workers=1) as pool:
-        values = [pool.run_cells([cell], names=["loopback", "udp"]) for _ in "ab"]
+    values = [pool.run_cells([cell], names=["loopback", "udp"]) for _ in "ab"]
     for result in values:
         assert result.values() == {
             "loopback": "ENETUNREACH",
