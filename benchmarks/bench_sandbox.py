@@ -6,6 +6,12 @@ numpy-only variant, one at a time and then ``--jobs`` at a time, and prints
 wall-clock seconds per submission. Run::
 
     .venv/bin/python benchmarks/bench_sandbox.py [--runs 20] [--jobs 2]
+
+``--pool`` times instead one job after another in a warm worker
+(:class:`grader.sandbox.SandboxPool`, as ``grader grade`` runs them): the whole job,
+and its part outside the cells (forking, confining and ending the job). To compare two
+versions of the sandbox side by side, run it alternately with each checkout first on
+``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pathlib import Path
 import jupytext
 
 from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
-from grader.sandbox import SandboxResult, run_cells
+from grader.sandbox import SandboxPool, SandboxResult, run_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "hw4" / "hw4.md"
@@ -87,16 +93,52 @@ def timed(
     return elapsed
 
 
+def warm_pool(notebooks: dict[str, list[str]], files: dict[str, str], runs: int) -> None:
+    """Seconds per job in one warm worker, one job after another."""
+    print(f"{runs} jobs each in one warm worker; seconds per job (grader: {grader_path()})")
+    header = ["median", "mean", "min", "start"]
+    print(f"{'notebook':<24} {'mode':<8}" + "".join(f"{word:>8}" for word in header))
+    for label, cells in notebooks.items():
+        for unsafe in (False, True):
+            with SandboxPool(workers=1, unsafe=unsafe) as pool:
+
+                def run(cells: list[str] = cells, pool: SandboxPool = pool) -> SandboxResult:
+                    return pool.run_cells([*cells, CPU_CELL], names=[*NAMES, CPU_NAME], files=files)
+
+                timed(run)  # the worker is up and its caches warm
+                overheads: list[float] = []
+                times = [timed(run, overheads) for _ in range(runs)]
+            mode = "unsafe" if unsafe else "sandbox"
+            figures = [
+                statistics.median(times),
+                statistics.mean(times),
+                min(times),
+                statistics.median(overheads),
+            ]
+            print(f"{label:<24} {mode:<8}" + "".join(f"{value:8.3f}" for value in figures))
+    print("start: median time outside the cells (forking, confining and ending the job)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
+def grader_path() -> str:
+    """Where the measured ``grader`` package comes from."""
+    return str(Path(sys.modules[SandboxPool.__module__].__file__ or "?").parents[2])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="submissions per measurement")
     parser.add_argument(
         "--jobs", type=int, default=2, help="parallel runs in the batch measurement"
     )
+    parser.add_argument("--pool", action="store_true", help="time jobs in a warm worker instead")
     args = parser.parse_args()
     files = {"hw4_variant.py": shipped_variant()}
     full = notebook_cells()
     notebooks = {"typical (with plots)": full, "numpy only (no pyplot)": without_plots(full)}
+    if args.pool:
+        warm_pool(notebooks, files, args.runs)
+        return 0
     print(f"{args.runs} runs each; seconds of wall-clock time per submission")
     header = ["median", "mean", "min", "start", "cpu", "batch"]
     print(f"{'notebook':<24} {'mode':<8}" + "".join(f"{word:>8}" for word in header))

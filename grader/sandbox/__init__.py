@@ -47,10 +47,15 @@ machine forbids them). Each worker is a bubblewrap sandbox
 (:mod:`.bwrap`), each job a process forked from its zygote that confines itself
 before it reads anything of the student's (:mod:`.inside.confine`):
 
-* **What it can see**: the system's ``/usr``, the Python installation and one
-  site-packages directory with numpy, matplotlib and their dependencies
-  (:mod:`.runtime`), compiled afresh so that no file names a host path of the
-  project, its virtual environment or the course. Not the course directory,
+* **What it can see**: the system's ``/usr``, the Python installation's interpreter
+  and standard library, and one site-packages directory with numpy, matplotlib and
+  their dependencies (:mod:`.runtime`), compiled afresh so that no file names a host
+  path of the project, its virtual environment or the course. Every other package
+  directory in what it sees, the base Python's own ``site-packages`` and the
+  system's ``dist-packages`` included, is covered by an empty read-only directory
+  (:func:`.bwrap.hidden_package_dirs`): a package installed into the base Python
+  (``solutions`` itself, were it installed there) cannot be imported, even with
+  ``sys.path`` or ``site`` changed. Not the course directory,
   this project, nbgrader, the gradebook or other students. ``/proc`` is an empty
   tmpfs: no process, environment, descriptor or mount table is visible. bubblewrap
   is started with an empty environment.
@@ -65,12 +70,30 @@ before it reads anything of the student's (:mod:`.inside.confine`):
   POSIX message queues (RLIMIT_MSGQUEUE 0).
 * **The kernel**: no capability, and a seccomp filter (:mod:`.seccomp`) that
   refuses new namespaces and mounts, keyrings, tracing, BPF, io_uring, module
-  loading and sockets other than Unix and IP. The network namespace is empty.
+  loading and sockets other than Unix and IP. Each job has a network namespace of
+  its own, whose loopback is down: no port or abstract Unix socket of another job,
+  earlier or later, is reachable, and none of its own outlives it. (Refusing
+  abstract sockets in the filter was the other choice: seccomp cannot read the
+  address a ``bind`` or ``connect`` names, so it would have to refuse Unix sockets
+  whole and would leave loopback ports shared; a namespace costs well under a
+  millisecond per job.)
 * **Time**: enforced from outside (:mod:`.process`): past a deadline the whole
   worker is killed.
+* **A job ends whole**: its pid namespace is the unit. Every process a student
+  starts is in it, whatever it does (double fork, ``setsid``, vfork, threads), and
+  dies when the namespace's init, the job's driver, exits. The job process that
+  supervises the driver lies outside the namespace, where no student process can
+  name it, and in another session: a signal to the student's own process group,
+  session or every process it can name reaches the driver at most, which as init
+  ignores it. Should the job process die all the same, the driver dies with it (a
+  parent-death signal) and the namespace with the driver. A job is *clean* only
+  if its job process exited by itself, and the zygote, a child subreaper, then has
+  no child left; otherwise the worker is retired, every process in it killed,
+  before another job runs there. So when a job is over, for whatever reason, none
+  of its processes runs on, holds memory or uses CPU time.
 * **Nothing passes between jobs**: a job's processes live in its own pid
-  namespace and die with it; its files, IPC objects and mounts die with its
-  namespaces; what it changed in memory was its own copy-on-write copy of the
+  namespace and die with it; its files, IPC objects, sockets and mounts die with
+  its namespaces; what it changed in memory was its own copy-on-write copy of the
   zygote.
 * **Results cannot be forged**: the student's code runs in the *kernel*
   process, which never holds the result channel. The *driver* process forwards
@@ -86,7 +109,19 @@ before it reads anything of the student's (:mod:`.inside.confine`):
 
 Residual: the CPU, memory and pipes a job uses are bounded per process by
 rlimits, not by a cgroup; kernel objects charged to no limit (a few MiB of pipe
-and socket buffers) are freed when the job ends.
+and socket buffers) are freed when the job ends. The package directories hidden
+are those that exist when a worker starts.
+
+Changed after a second adversarial review, and why: the job process shared its
+process group with the student's code, so a cell could end it with a signal to
+its own group and keep running; the zygote took the job for over and clean, and
+the job's processes lived on in the worker, past every time limit, holding memory
+and CPU, and listening on abstract Unix sockets that a later job in the same
+worker (then the same network namespace) could reach. Hence the driver's own
+session and parent-death signal, the subreaper and the stricter *clean*, and a
+network namespace per job. And the base Python's ``site-packages`` was visible
+below its prefix, which the sandbox binds for the standard library; hence the
+hidden package directories.
 """
 
 from grader.sandbox.bwrap import SandboxUnavailable, check_bwrap

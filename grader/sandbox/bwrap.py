@@ -4,7 +4,9 @@ Inside a worker the file system holds only: ``/usr`` (and the ``/bin``,
 ``/lib``... links to it), the Python installation and the site-packages
 directory of :mod:`grader.sandbox.runtime` read-only, the package that runs inside, the prepared
 matplotlib font cache, ``/proc``, ``/dev`` and a size-capped tmpfs for the
-zygote; the root and ``/dev`` are then remounted read-only. There is no network
+zygote; the root and ``/dev`` are then remounted read-only. Every other Python
+package directory in it (the base prefix's ``site-packages``, the system's
+``dist-packages``) is covered by an empty read-only tmpfs. There is no network
 (an empty network namespace) and no other process is visible (a new pid
 namespace). Each job then confines itself further (:mod:`.inside.confine`).
 
@@ -29,8 +31,10 @@ What bubblewrap does, found by trying it (bubblewrap 0.8):
 from __future__ import annotations
 
 import functools
+import glob
 import os
 import shutil
+import site
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +46,12 @@ SCRATCH = "/sandbox/scratch"
 RUNNER_PATH_INSIDE = "/sandbox/lib"
 FONT_CACHE_INSIDE = "/sandbox/mpl-cache"
 ROOT_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID")
+PACKAGE_DIR_PATTERNS = tuple(
+    f"{above}python*/{kind}"
+    for above in ("lib*/", "local/lib*/", "")
+    for kind in ("site-packages", "dist-packages")
+)
+"""Where Pythons keep installed packages, below a prefix or a ``lib`` directory."""
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts")
 
 
@@ -70,9 +80,40 @@ def _python_mounts(layout: PythonLayout) -> list[str]:
     args: list[str] = []
     if not layout.prefix.is_relative_to("/usr"):
         args += ["--ro-bind", str(layout.prefix), str(layout.prefix)]
-    for index, site in enumerate(layout.site_dirs):
-        args += ["--ro-bind", str(site), site_dir_inside(index)]
+    for index, directory in enumerate(layout.site_dirs):
+        args += ["--ro-bind", str(directory), site_dir_inside(index)]
+    for hidden in hidden_package_dirs(layout):
+        args += ["--perms", "0555", "--tmpfs", str(hidden), "--remount-ro", str(hidden)]
     return args
+
+
+def _visible_trees(layout: PythonLayout) -> list[Path]:
+    """The host directories the sandbox sees whole: ``/usr``, ``/lib``... and the prefix."""
+    trees = [Path("/usr"), layout.prefix]
+    for name in ("lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_dir() and not path.is_symlink():
+            trees.append(path)
+    return trees
+
+
+def hidden_package_dirs(layout: PythonLayout) -> list[Path]:
+    """The package directories of every Python installed where the sandbox sees (the base
+    prefix's own ``site-packages``, Debian's ``dist-packages``, ``/usr/local``'s...): each
+    is covered by an empty read-only directory, so that only :mod:`.runtime`'s can be
+    imported."""
+    trees = _visible_trees(layout)
+    patterns = [
+        f"{base}/{pattern}"
+        for base in (*trees, Path("/usr/local"))
+        for pattern in PACKAGE_DIR_PATTERNS
+    ]
+    places = [path for pattern in patterns for path in glob.glob(pattern)]
+    places += site.getsitepackages([str(tree) for tree in trees])  # as this Python names them
+    found = {Path(path).resolve() for path in places}
+    visible = {p for p in found if p.is_dir() and any(p.is_relative_to(t) for t in trees)}
+    # one inside another is hidden with it (and could not be mounted on)
+    return sorted(p for p in visible if not any(p != q and p.is_relative_to(q) for q in visible))
 
 
 def _parent_dirs(destinations: list[Path]) -> list[str]:

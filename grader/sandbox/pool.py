@@ -9,7 +9,11 @@ way whether the grader runs as root or as a normal user:
 * its own user namespace, so RLIMIT_NPROC counts the job's processes only;
   as root, also a host user id of its own (one per job);
 * its own pid namespace: it sees no other process (``/proc`` is an empty
-  read-only tmpfs), and when it ends, every process it started dies with it;
+  read-only tmpfs), and when it ends, every process it started dies with it
+  (the namespace's init, the driver, runs in a session of its own and dies with
+  the job process; a job whose job process was killed retires its worker);
+* its own network namespace (a loopback that is down): no socket, abstract Unix
+  ones included, is shared with another job;
 * its own mount namespace with a fresh size-capped scratch tmpfs, the only
   writable place; the root, ``/dev`` and every mount are read-only;
 * its own IPC namespace; no capability; the system-call filter of

@@ -4,10 +4,12 @@ The grader enforces the time limits itself: it waits on the job's pipes with
 deadlines (a cell's is its time limit plus a grace period, in which the kernel's
 own interrupt should have stopped it) and, when one passes, kills the whole
 worker sandbox (see :meth:`grader.sandbox.pool.Worker.kill`): no signal handler,
-``setsid`` or forked child survives it. All reads are non-blocking and bounded
-(see :mod:`grader.sandbox.transcript` and :mod:`grader.sandbox.channel`), so no
-output can fill the grader's memory, and any failure while reading the channel,
-whatever its kind, ends the job as a corrupted channel.
+``setsid`` or forked child survives it. A job the zygote does not report clean,
+or whose job process was killed by a signal, retires its worker the same way.
+All reads are non-blocking and bounded (see :mod:`grader.sandbox.transcript`
+and :mod:`grader.sandbox.channel`), so no output can fill the grader's memory,
+and any failure while reading the channel, whatever its kind, ends the job as a
+corrupted channel.
 """
 
 from __future__ import annotations
@@ -142,7 +144,9 @@ class JobSupervisor:
         self.wait_for_report()
         report = self.report
         expected = report is not None and report.get("job") == self.worker.jobs
-        if not (expected and report is not None and report.get("clean") is True):
+        status = report.get("status") if report is not None else None
+        exited = isinstance(status, int) and status >= 0  # not killed by a signal
+        if not (expected and exited and report is not None and report.get("clean") is True):
             self.worker.kill()
 
     def close_own(self) -> None:

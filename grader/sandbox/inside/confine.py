@@ -9,8 +9,10 @@ the same calls run when the grader is root and when it is a normal user.
 2. A new user namespace mapping one user, 1000 inside, to the current host user.
    RLIMIT_NPROC counts per user *and* user namespace, so the process limit counts
    this job's processes only, whatever else the instructor runs.
-3. New mount, pid and IPC namespaces owned by it: the job's processes see only
-   each other, its System V IPC objects die with it, and its mounts are its own:
+3. New mount, pid, IPC and network namespaces owned by it: the job's processes see
+   only each other, its System V IPC objects die with it, it has a network of its
+   own (a loopback that is down: no port or abstract Unix socket of another job is
+   reachable, and none of its own outlives it), and its mounts are its own:
    a fresh size-capped tmpfs as the scratch directory (the only writable place)
    and an empty read-only tmpfs over ``/proc`` (no other process, environment,
    descriptor or mount table of the worker is visible).
@@ -27,8 +29,10 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -59,6 +63,11 @@ def set_dumpable(dumpable: bool) -> None:
     _check(_libc.prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
 
+def die_with_parent(number: int) -> None:
+    """Get signal ``number`` when the parent process ends, whatever ends it."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, number, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+
+
 def become_host_user(uid: int) -> None:
     """As root: the job's own host user id, and no capability left."""
     os.setgroups([])
@@ -74,7 +83,8 @@ def enter_namespaces(scratch_bytes: int) -> None:
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{INSIDE_UID} {uid} 1")
     _write("/proc/self/gid_map", f"{INSIDE_UID} {gid} 1")
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare(mount, pid, ipc)")
+    namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET
+    _check(_libc.unshare(namespaces), "unshare(mount, pid, ipc, net)")
     _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "making mounts private")
     options = f"size={scratch_bytes},mode=0700,uid={INSIDE_UID},gid={INSIDE_UID}"
     _mount_tmpfs(SCRATCH, MS_NOSUID | MS_NODEV, options)

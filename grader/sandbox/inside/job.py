@@ -20,6 +20,14 @@ pipes to the driver as descriptors 3 and 4 and never holds the grader's. When th
 driver exits, the kernel dies with the pid namespace, and with it every process
 the student started: nothing of a job outlives it.
 
+The student's processes cannot reach the job process: it is in the worker's pid
+namespace (they cannot name it) and in a session of its own, while the driver
+starts another session before it forks the kernel (a signal to a process group
+or session reaches the driver's at most, and the driver, as the namespace's init,
+is deaf to signals sent from inside it). Should the job process die all the same,
+the driver gets SIGKILL (a parent-death signal) and the whole pid namespace
+with it.
+
 Without confinement (the grader's ``unsafe`` mode) the same processes run with
 the grader's rights, in a plain directory of their own.
 """
@@ -38,7 +46,7 @@ import traceback
 from typing import Any, NoReturn
 
 from . import kernel
-from .confine import confine, set_dumpable
+from .confine import confine, die_with_parent, set_dumpable
 from .driver import Driver, ignore_signals
 from .messages import Channel
 
@@ -150,6 +158,8 @@ def _drive(job: dict[str, Any], requests: tuple[int, int], replies: tuple[int, i
     """The driver process: forks the kernel, then forwards its checked messages."""
     code = SETUP_FAILED
     try:
+        die_with_parent(signal.SIGKILL)  # set before any student code runs: no race to win
+        os.setsid()  # the job process's group and session are out of the student's reach
         set_dumpable(False)  # the kernel may not read its memory (the nonces) through /proc
         ignore_signals()
         pid = os.fork()

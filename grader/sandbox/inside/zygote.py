@@ -14,15 +14,20 @@ at a time:
    this job only.
 2. The zygote forks the job process (:func:`inside.job.run_job`) and closes its
    copies of the five descriptors.
-3. When the job process has exited, every process of the job is gone (they lived
-   in a pid namespace whose init was its child), and so are its scratch tmpfs and
-   IPC objects. The zygote reports ``{"type": "done", "job": n, "status": code,
-   "clean": bool, "detail": str}``; a job whose set-up failed is not clean, and the
-   grader retires the worker.
+3. When the job process has exited on its own, every process of the job is gone
+   (they lived in a pid namespace whose init, the driver, was its child and was
+   reaped by it), and so are its scratch tmpfs, IPC objects and network namespace.
+   The zygote reports ``{"type": "done", "job": n, "status": code, "clean": bool,
+   "detail": str}``. A job is clean only if its job process exited (was not killed
+   by a signal), its set-up did not fail, and the zygote then has no child left:
+   the zygote is a child subreaper, so a process orphaned by the job would be its
+   child. Otherwise the grader retires the worker, killing every process in it,
+   before another job runs there.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import io
 import json
@@ -33,6 +38,8 @@ from typing import Any
 
 from .figures import install_backend
 from .job import JOB_FDS, SETUP_FAILED, run_job, use_matplotlib_config
+
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def warm_up() -> None:
@@ -83,19 +90,50 @@ def serve_one(control: socket.socket, settings: dict[str, Any]) -> bool:
     for fd in fds:
         os.close(fd)
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    clean = code != SETUP_FAILED
+    detail = job_problem(code)
     report = {
         "type": "done",
         "job": number,
         "status": code,
-        "clean": clean,
-        "detail": "" if clean else "the job could not be set up",
+        "clean": not detail,
+        "detail": detail,
     }
     control.sendall(json.dumps(report).encode() + b"\n")
     return True
 
 
+def job_problem(code: int) -> str:
+    """Why the job that ended with ``code`` leaves the worker in doubt ("" if it does not)."""
+    if code < 0:
+        return f"the job's supervising process was killed by signal {-code}"
+    if code == SETUP_FAILED:
+        return "the job could not be set up"
+    if has_children():
+        return "a process of the job outlived it"
+    return ""
+
+
+def has_children() -> bool:
+    """Whether the zygote has a child left, reaping those already dead."""
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
+def become_subreaper() -> None:
+    """Orphans of a job become the zygote's children (not the worker init's), so that
+    :func:`has_children` sees every process a job leaves."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
 def main() -> None:
+    become_subreaper()
     settings = json.loads(sys.stdin.buffer.read())
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
