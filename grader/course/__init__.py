@@ -29,11 +29,9 @@ from __future__ import annotations
 
 import fcntl
 import glob
-import importlib.util
 import os
 import re
 import sys
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,36 +42,6 @@ from typing import Any
 # string format compiles its grammars at import time: a second or more of every run.
 # Notebook validation never uses that format, so grading keeps the checker unloaded.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
-def _nbgrader_without_server_extensions() -> None:
-    """Make ``nbgrader`` importable without its ``__init__``, which imports its Jupyter
-    server extensions (and so nbconvert, tornado handlers): two seconds of every run that
-    the grader, using only its gradebook, utilities and exchange, never needs.
-
-    The package module stands in with the real path and version, so that each of its
-    submodules still imports as usual; nothing is done if nbgrader is already imported.
-    """
-    if "nbgrader" in sys.modules:
-        return
-    spec = importlib.util.find_spec("nbgrader")
-    if spec is None or spec.submodule_search_locations is None:
-        return
-    package = types.ModuleType("nbgrader", "nbgrader, without its server extensions")
-    package.__spec__ = spec
-    package.__package__ = "nbgrader"
-    package.__path__ = list(spec.submodule_search_locations)
-    package.__file__ = spec.origin
-    sys.modules["nbgrader"] = package
-    try:
-        from nbgrader._version import __version__
-    except ImportError:
-        del sys.modules["nbgrader"]
-        return
-    package.__version__ = __version__  # type: ignore[attr-defined]
-
-
-_nbgrader_without_server_extensions()
 
 CONFIG_NAME = "nbgrader_config.py"
 STUDENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")

@@ -177,6 +177,8 @@ class Writer:
     def _late_penalty(self, student: str, submission: Any, notebook: Any) -> None:
         """The late penalty of the course's late-submission plugin (nbgrader's
         ``AssignLatePenalties.plugin_class``; its default gives none), set as autograde sets it."""
+        from nbgrader.preprocessors import AssignLatePenalties
+
         session = self.gradebook.db
         # the lateness as the database has it (only the columns it needs: a whole refresh
         # computes every score of the submission)
@@ -184,8 +186,6 @@ class Writer:
         notebook.late_submission_penalty = None
         late = float(submission.total_seconds_late or 0)
         if late > 0:
-            from nbgrader.preprocessors import AssignLatePenalties  # with nbconvert: when late
-
             session.refresh(notebook)  # the score is computed by the database
             assigner = AssignLatePenalties(config=self.course.directories.config)
             assigner.init_plugin()
