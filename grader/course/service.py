@@ -133,6 +133,15 @@ class Finished:
     digest: str = ""
 
 
+@dataclass
+class Saved:
+    """What saving a batch gave: the submissions recorded as done (with their records), and
+    those to try again (what failed, and why)."""
+
+    recorded: list[tuple[Finished, dict[str, Any]]] = field(default_factory=list)
+    retries: list[tuple[Submission, str, object]] = field(default_factory=list)
+
+
 class Service:
     """One assignment's submission service (see the module's docstring)."""
 
@@ -146,6 +155,8 @@ class Service:
         self.policy = SubmissionService(config=course.directories.config)
         self.release: Release = load_release(course)
         self.writer = Writer(course, self.release.notebook_name)
+        self.reader = Writer(course, self.release.notebook_name)
+        """A second gradebook connection: the loop reads the due date while a batch commits."""
         self.keeper = Keeper(
             course, self.release.notebook_name, clock, self.policy.max_submission_bytes
         )
@@ -178,37 +189,68 @@ class Service:
         )
         running: dict[Future[Finished], Waiting] = {}
         pending: list[Finished] = []
+        held: list[tuple[Waiting, Future[Finished]]] = []
+        """Graded while a batch of the same student's is being saved: settled after it."""
+        saving: Future[Saved] | None = None
+        saving_students: set[str] = set()
         oldest = 0.0
         threads_count = THREADS_PER_JOB * self.jobs  # the sandboxes busy while this one saves
-        with self.writer, ThreadPoolExecutor(max_workers=threads_count) as threads:
+        with (
+            self.writer,
+            self.reader,
+            ThreadPoolExecutor(max_workers=threads_count) as threads,
+            ThreadPoolExecutor(max_workers=1) as saver,
+        ):
             try:
                 while not self.stopping:
                     self._scan()
                     self.keeper.watch()
-                    for waiting in self._next(threads_count + 1 - len(running)):
+                    room = threads_count + 1 - len(running) - len(held)
+                    for waiting in self._next(room):
                         running[threads.submit(self._grade, waiting.submission)] = waiting
-                    if not running and not pending:
+                    if saving is not None and saving.done():
+                        finished_count += self._saved(saving.result())
+                        saving, saving_students = None, set()
+                        for waiting, future in held:
+                            finished = self._settle(waiting, future)
+                            if finished is not None:
+                                oldest = oldest if pending else time.monotonic()
+                                pending.append(finished)
+                        held = []
+                    if not running and not pending and saving is None:
                         if once and not self._ready_soon():
                             break
                         self._write_status(running)
                         self._summary_if_due()
                         time.sleep(self.policy.poll_seconds)
                         continue
-                    done, _ = wait(list(running), timeout=SAVE_SECONDS, return_when=FIRST_COMPLETED)
+                    watched: list[Future[Any]] = [*running, *([saving] if saving else [])]
+                    done, _ = wait(watched, timeout=SAVE_SECONDS, return_when=FIRST_COMPLETED)
                     for future in done:
+                        if future not in running:
+                            continue  # the batch saved: taken at the loop's top
                         waiting = running.pop(future)
+                        if waiting.submission.student in saving_students:
+                            held.append((waiting, future))
+                            continue
                         finished = self._settle(waiting, future)
                         if finished is not None:
                             oldest = oldest if pending else time.monotonic()
                             pending.append(finished)
                     full = len(pending) >= BATCH or time.monotonic() - oldest >= SAVE_SECONDS
-                    if pending and (full or not running):
-                        finished_count += self._save(pending)
+                    if pending and saving is None and (full or not running):
+                        saving = saver.submit(self._save, pending)
+                        saving_students = {f.submission.student for f in pending}
                         pending = []
                         self._write_status(running)
             finally:
+                if saving is not None:
+                    finished_count += self._saved(saving.result())
+                for waiting, future in held:
+                    if (finished := self._settle(waiting, future)) is not None:
+                        pending.append(finished)
                 if pending:
-                    finished_count += self._save(pending)
+                    finished_count += self._saved(self._save(pending))
                 for future in running:
                     future.cancel()
                 for number, handler in zip((signal.SIGTERM, signal.SIGINT), previous, strict=True):
@@ -464,12 +506,14 @@ class Service:
         """The assignment's due date in the gradebook (UTC, naive), if it has one."""
         from nbgrader.api import MissingEntry
 
-        session = self.writer.gradebook.db
+        session = self.reader.gradebook.db
         session.expire_all()
         try:
-            due = self.writer.gradebook.find_assignment(self.course.assignment).duedate
+            due = self.reader.gradebook.find_assignment(self.course.assignment).duedate
         except MissingEntry:
             return None
+        finally:
+            session.rollback()  # no read lock held while the saving thread commits
         return due if isinstance(due, datetime) else None
 
     def _notices(self, submission: Submission, late: bool, counts: bool) -> list[str]:
@@ -493,9 +537,15 @@ class Service:
 
     # -- saving --------------------------------------------------------------------------------
 
-    def _save(self, batch: list[Finished]) -> int:
+    def _save(self, batch: list[Finished]) -> Saved:
         """One gradebook commit for the counting ones, ``grades.csv``, then each one's page
-        and, last, its done record; a failure leaves that submission to be tried again."""
+        and, last, its done record; a failure leaves that submission to be tried again.
+
+        Runs in the saving thread, one batch at a time, while the loop grades on: it changes
+        nothing of the loop's own state (the queue, the done set), which :meth:`_saved` updates
+        from its result on the loop's thread.
+        """
+        saved = Saved()
         counting = [f for f in batch if f.counts and f.graded is not None and f.graded.final]
         failures: dict[str, str] = {}
         if counting:
@@ -519,24 +569,29 @@ class Service:
         for finished in batch:
             submission = finished.submission
             if finished.counts and submission.student in failures:
-                self._retry(Waiting(submission), "could not save", failures[submission.student])
+                saved.retries.append((submission, "could not save", failures[submission.student]))
                 continue
             try:
                 self._answer(finished)
             except Exception as error:
-                self._retry(Waiting(submission), "could not release the page of", error)
+                saved.retries.append((submission, "could not release the page of", error))
                 continue
             released.append(finished)
         make_durable()  # the batch's files and pages on disk before a record vouches for them
-        count = 0
         for finished in released:
             try:
-                self._finish(finished)
+                saved.recorded.append((finished, self._record(finished)))
             except Exception as error:
-                self._retry(Waiting(finished.submission), "could not record", error)
-                continue
-            count += 1
-        return count
+                saved.retries.append((finished.submission, "could not record", error))
+        return saved
+
+    def _saved(self, saved: Saved) -> int:
+        """The loop's state after a batch was saved; the number of submissions done."""
+        for submission, what, error in saved.retries:
+            self._retry(Waiting(submission), what, error)
+        for finished, record in saved.recorded:
+            self._finish(finished, record)
+        return len(saved.recorded)
 
     def _answer(self, finished: Finished) -> None:
         """Release the submission's page: its feedback, or why it was not graded."""
@@ -559,16 +614,15 @@ class Service:
             html = render_feedback_html(graded.report, student, problems, finished.notices)
         self._release(finished, html)
 
-    def _finish(self, finished: Finished) -> None:
-        """The submission's done record (a lost one costs a regrading), and its log line."""
+    def _record(self, finished: Finished) -> dict[str, Any]:
+        """The submission's done record, written (a lost one costs a regrading)."""
         submission, graded = finished.submission, finished.graded
-        student = submission.student
         now = self.clock()
         refusal = finished.contents.refusal
         status = graded.status if graded is not None else refusal.code if refusal else "refused"
         record = {
             "key": submission.key,
-            "student": student,
+            "student": submission.student,
             "graded": graded is not None,
             "graded_at": now,
             "final": graded is None or graded.final,
@@ -578,6 +632,12 @@ class Service:
         }
         text = json.dumps(record, sort_keys=True) + "\n"
         write_atomic(self._done_path(submission.key), text, durable=False)
+        return record
+
+    def _finish(self, finished: Finished, record: dict[str, Any]) -> None:
+        """The loop's state once the submission's done record is written, and its log line."""
+        submission, graded = finished.submission, finished.graded
+        student, now, status = submission.student, float(record["graded_at"]), record["status"]
         self.busy.discard(submission.key)
         if record["final"]:
             self.done.add(submission.key)
