@@ -168,6 +168,9 @@ def test_chain_from_a_wrong_y_hat_on_random_variants(variant: Dataset) -> None:
     y_hat = reference(*variant)["y_hat"] + slip
     answers = chain_from_y_hat(y_hat, variant)
     assume(not any(np.all(guessed(n, answers[n], variant)) for n in ("loss", "loss_new")))
+    # the slip may mirror the sample's residual (w4 - y = -1.125): the loss is then right
+    right_loss = reference(*variant)["loss"]
+    assume(not np.isclose(answers["loss"], right_loss, rtol=1e-2, atol=1e-2))
     report = grade(answers, *variant)
     wanted = expected_points(answers, variant, RUBRIC)
     wanted["q1"] = 1.0
