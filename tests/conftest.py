@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.course import (
     ASSIGNMENT,
@@ -158,3 +159,10 @@ def course(request: pytest.FixtureRequest, released_course: Course, tmp_path: Pa
     root = tmp_path / "course"
     shutil.copytree(source.root, root)
     return Course(root)
+
+
+# The property tests draw the same examples on every run (CI and a developer see one result);
+# HYPOTHESIS_PROFILE=explore draws new ones.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
