@@ -35,6 +35,8 @@ DATA_FILE = "explorer-data.js"
 SCRIPTS = (DATA_FILE, "explorer-engine.js", "explorer.js")
 STYLE = "explorer.css"
 MARKER = "hw4-explorer"
+# what a printed page holds in the widget's place (print.css): a note, never numbers
+PRINT_NOTE = "hw4-explorer-print-note"
 REGIME_KEYS = ("small", "good", "divergence", "off")
 """The explorer's names for question 7's regimes, in the order of ``worked.LEARNING_RATES``."""
 SHAPES = {"y_hat": (2,), "grad_per_sample": (2, 5), "grad": (5,), "theta_new": (5,)}
@@ -111,6 +113,8 @@ class ExplorerDirective(SphinxDirective):
             f'<div class="{MARKER}">'
             "<noscript><p>The explorer needs JavaScript (it runs in the page, "
             "offline).</p></noscript></div>"
+            f'<p class="{PRINT_NOTE}">The explorer is interactive: it runs on this page '
+            "of the website, where its numbers can be changed.</p>"
         )
         return [nodes.raw("", html, format="html")]
 

@@ -129,6 +129,17 @@ def test_the_student_edition_holds_no_worked_solution(built: Build) -> None:
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
+def test_the_explorer_prints_as_a_note_without_numbers(built: Build, edition: str) -> None:
+    # on screen the widget draws fresh random numbers; a PDF must not depend on the draw
+    texts = chapter_text(built, edition)
+    explorer = chapter(texts, "The explorer")
+    q7 = chapter(texts, "Question 7")
+    for text in (explorer, q7):
+        assert "The explorer is interactive" in text
+        assert "It starts from" not in text and "Your numbers" not in text
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
 def test_every_formula_is_typeset(built: Build, edition: str) -> None:
     text = poppler("pdftotext", str(pdf_of(built, edition)), "-").stdout
     assert RAW_TEX.findall(text) == []
