@@ -117,6 +117,9 @@ def _grade_here(args: argparse.Namespace, limits: Limits) -> tuple[Course, Class
     # the sandboxes warm up while the course's configuration and nbgrader are loaded
     with SandboxPool(limits, workers=jobs, unsafe=args.unsafe_no_sandbox) as pool:
         course = Course.open(Path(args.course), args.assignment)
+        from grader.course.prelude import release_prelude  # with nbgrader, loaded by now
+
+        pool.set_prelude(release_prelude(course))
         if not args.unsafe_no_sandbox:
             reason = sandbox_missing_reason(pool)
             if reason is not None:

@@ -72,6 +72,9 @@ def _serve_here(args: argparse.Namespace, limits: Limits) -> int:
     jobs = args.jobs or len(os.sched_getaffinity(0))
     with SandboxPool(limits, workers=jobs, unsafe=args.unsafe_no_sandbox) as pool:
         course = Course.open(Path(args.course), args.assignment)
+        from grader.course.prelude import release_prelude  # with nbgrader, loaded by now
+
+        pool.set_prelude(release_prelude(course))
         if not args.unsafe_no_sandbox and (reason := sandbox_missing_reason(pool)):
             print(f"error: refusing to grade: {reason}", file=sys.stderr)
             return 2

@@ -1,7 +1,7 @@
 """The instructor's class summary: score distribution and misconceptions per question.
 
-``write_class_summary`` writes ``summary.html`` with two matplotlib plots beside it
-as SVG files (each with alt text that states what it shows), and tables with the
+``write_class_summary`` writes ``summary.html`` with two charts beside it as SVG files
+(:mod:`.charts`; each with alt text that states what it shows), and tables with the
 same numbers. :class:`ClassTally` gathers the same one report at a time, for a class
 read from disk student by student. Its HTML is ``templates/summary.html.j2`` (see :mod:`.pages`).
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from statistics import mean, median
 from typing import Any
 
+from grader.judgment.charts import bars_svg, histogram_svg
 from grader.judgment.misconceptions import MISCONCEPTIONS
 from grader.judgment.pages import MISCONCEPTION_TITLES, STATUS_WORDS, render
 from grader.judgment.report import Report
@@ -34,49 +35,25 @@ def misconception_counts(reports: Mapping[str, Report]) -> dict[str, Counter[str
 
 
 def _plot_scores(scores: list[float], max_score: float, path: Path) -> str:
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    figure = Figure(figsize=(6, 3), layout="constrained")
-    axes = figure.add_subplot()
-    bins = [i / 2 for i in range(int(max_score * 2) + 2)]
-    axes.hist(scores, bins=bins, color="#3a6ea5", edgecolor="white")
-    axes.set_xlabel(f"score (of {max_score:g} autograded points)")
-    axes.set_ylabel("students")
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    figure.savefig(path, format="svg", metadata={"Date": None})
     listed = ", ".join(f"{s:g}" for s in sorted(scores))
-    return f"Histogram of the autograded scores of {len(scores)} students: {listed}."
+    alt = f"Histogram of the autograded scores of {len(scores)} students: {listed}."
+    path.write_text(histogram_svg(scores, max_score, alt), encoding="utf-8")
+    return alt
 
 
 def _plot_misconceptions(
     counts: Mapping[str, Counter[str]], question_keys: list[str], path: Path
 ) -> str:
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    tags = list(counts) or ["(none)"]
-    figure = Figure(figsize=(7, 0.5 * len(tags) + 1.5), layout="constrained")
-    axes = figure.add_subplot()
-    left = [0] * len(tags)
-    for key in question_keys:
-        widths = [counts.get(tag, Counter())[key] for tag in tags]
-        if any(widths):
-            axes.barh(tags, widths, left=left, label=key)
-            left = [a + b for a, b in zip(left, widths, strict=True)]
-    axes.set_xlabel("students")
-    axes.invert_yaxis()
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if counts:
-        axes.legend(title="question", loc="upper left", bbox_to_anchor=(1.01, 1))
-    figure.savefig(path, format="svg", metadata={"Date": None})
     if not counts:
-        return "Bar chart of misconceptions: none was found."
-    described = "; ".join(
-        f"{tag}: " + ", ".join(f"{n} in {key}" for key, n in sorted(per_question.items()))
-        for tag, per_question in counts.items()
-    )
-    return f"Bar chart of the students per misconception, by question. {described}."
+        alt = "Bar chart of misconceptions: none was found."
+    else:
+        described = "; ".join(
+            f"{tag}: " + ", ".join(f"{n} in {key}" for key, n in sorted(per_question.items()))
+            for tag, per_question in counts.items()
+        )
+        alt = f"Bar chart of the students per misconception, by question. {described}."
+    path.write_text(bars_svg(counts, question_keys, alt), encoding="utf-8")
+    return alt
 
 
 class ClassTally:

@@ -28,6 +28,12 @@ zygote. Time limits are enforced from outside: a job past its deadline, or one
 that corrupts its channel, gets its whole worker killed; the next job starts a
 fresh worker. With ``unsafe``, the same zygote, driver and kernel run without
 bubblewrap, namespaces or filter, with the grader's own rights.
+
+A *prelude* (:meth:`SandboxPool.set_prelude`) is the release's leading locked cells,
+the instructor's code every submission starts with: each worker runs it once in its
+zygote, and a job whose first cells are those sources replays their outputs from
+there (:mod:`grader.sandbox.inside.prelude`). Only the grader sets it; a job never
+makes the zygote run anything.
 """
 
 from __future__ import annotations
@@ -72,6 +78,8 @@ from grader.sandbox.seccomp import filter_program
 from grader.sandbox.transcript import Transcript
 
 START_SECONDS = 60.0
+MAX_PRELUDE_BYTES = 1 << 20
+"""A larger prelude is not handed over: its cells run in each job."""
 """How long a worker may take to start (Python, numpy and pyplot imports)."""
 REPORT_BYTES = 4096
 FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
@@ -171,6 +179,10 @@ class Worker:
         self.jobs = 0
         self.starts = 0
         self.buffer = b""
+        self.prelude: tuple[str, ...] = ()
+        """The prelude this worker's zygote holds (none after a start)."""
+        self.prelude_refused = False
+        """The zygote did not answer a prelude once: never hand it one again."""
 
     @property
     def alive(self) -> bool:
@@ -246,6 +258,7 @@ class Worker:
             if info_write is not None:
                 os.close(info_write)
         self.control, self.buffer, self.init_pid = ours, b"", None
+        self.prelude = ()
         self.starts += 1
         try:
             assert self.process.stdin
@@ -322,14 +335,57 @@ class Worker:
                 self.feed(data)
         return report
 
+    # -- the prelude ------------------------------------------------------------------
+
+    def install_prelude(self, sources: tuple[str, ...], limits: Limits) -> int:
+        """Have the zygote run ``sources`` (see :mod:`grader.sandbox.inside.prelude`);
+        how many cells jobs will replay. A zygote that does not answer is killed."""
+        assert self.control is not None
+        self.prelude = sources
+        data = json.dumps(list(sources)).encode()
+        if self.prelude_refused or not sources or len(data) > MAX_PRELUDE_BYTES:
+            return 0
+        read_end, write_end = os.pipe()
+        try:
+            header = {"prelude": True, "seconds": limits.cell_seconds}
+            socket.send_fds(self.control, [json.dumps(header).encode()], [read_end])
+            os.close(read_end)
+            read_end = -1
+            with os.fdopen(write_end, "wb") as pipe:
+                write_end = -1
+                pipe.write(data)
+        except OSError:
+            self.kill()
+            return 0
+        finally:
+            for fd in (read_end, write_end):
+                if fd >= 0:
+                    os.close(fd)
+        report = self.read_report(2 * len(sources) * limits.cell_seconds + START_SECONDS)
+        if report is None or report.get("type") != "prelude":
+            self.prelude_refused = True
+            self.kill()
+            return 0
+        cells = report.get("cells")
+        return cells if isinstance(cells, int) else 0
+
     # -- one job ----------------------------------------------------------------------
 
     def run(
-        self, cells: list[str], names: list[str], limits: Limits, files: dict[str, str]
+        self,
+        cells: list[str],
+        names: list[str],
+        limits: Limits,
+        files: dict[str, str],
+        prelude: tuple[str, ...] = (),
     ) -> SandboxResult:
         start = time.monotonic()
         if not self.alive:
             self.start()
+        if prelude != self.prelude:
+            self.install_prelude(prelude, limits)
+            if not self.alive:
+                self.start()
         assert self.control is not None
         self.jobs += 1
         as_root = not self.unsafe and os.geteuid() == 0
@@ -434,6 +490,13 @@ class SandboxPool:
             self.free.put(worker)
         self.lock = threading.Lock()
         self.closed = False
+        self.prelude: tuple[str, ...] = ()
+
+    def set_prelude(self, sources: Sequence[str]) -> None:
+        """The instructor's cells every notebook starts with (the release's leading locked
+        code cells): each worker runs them once, and jobs that start with exactly these
+        sources replay their outputs. Never pass a student's code here."""
+        self.prelude = tuple(sources)
 
     def __enter__(self) -> SandboxPool:
         self.start()
@@ -498,11 +561,11 @@ class SandboxPool:
         worker = self.free.get()
         try:
             try:
-                return worker.run(list(cells), names, limits, files)
+                return worker.run(list(cells), names, limits, files, self.prelude)
             except WorkerStartError:
                 # No student code ran: once more with a fresh worker, then say why.
                 try:
-                    return worker.run(list(cells), names, limits, files)
+                    return worker.run(list(cells), names, limits, files, self.prelude)
                 except WorkerStartError as error:
                     return _not_started(cells, names, limits, str(error))
         finally:

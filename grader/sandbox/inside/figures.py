@@ -9,11 +9,17 @@ import io
 import os
 import sys
 import types
-from typing import Any
+from typing import Any, Protocol
 
-from .messages import Channel, short_repr
+from .messages import short_repr
 
 BACKEND_MODULE = "sandbox_inline_backend"
+
+
+class Sink(Protocol):
+    """Where displays go: a job's :class:`~.messages.Channel`, or a recorder."""
+
+    def send(self, message: dict[str, Any]) -> None: ...
 
 
 def figure_output(figure: Any) -> dict[str, Any]:
@@ -33,14 +39,14 @@ def figure_output(figure: Any) -> dict[str, Any]:
 class Displays:
     """Sends figures and ``display()`` outputs of the running cell, at most ``limit`` each."""
 
-    def __init__(self, channel: Channel | None = None, limit: int = 0) -> None:
+    def __init__(self, channel: Sink | None = None, limit: int = 0) -> None:
         self.channel = channel
         self.limit = limit
         self.cell = -1
         self.sent = 0
 
-    def attach(self, channel: Channel, limit: int) -> None:
-        """Send to ``channel`` from now on (a forked job's own channel)."""
+    def attach(self, channel: Sink | None, limit: int) -> None:
+        """Send to ``channel`` from now on (a forked job's own channel; None: nowhere)."""
         self.channel = channel
         self.limit = limit
 

@@ -29,6 +29,7 @@ from .cells import CellTimeoutError, error_output, run_cell, start_alarm
 from .figures import DISPLAYS, install_backend
 from .messages import Channel, short_repr
 from .plain import snapshot
+from .prelude import PRELUDE, replay
 
 _BUILTINS = builtins.__dict__
 _PRISTINE = dict(_BUILTINS)
@@ -62,13 +63,18 @@ def run_cells(job: dict[str, Any], channel: Channel) -> None:
     displays = DISPLAYS
     displays.attach(channel, job["figures_per_cell"])
     install_backend()
-    notebook = types.ModuleType("__main__")  # the cells' module, as in a kernel
+    cells: list[str] = job["cells"]
+    # the release's prelude, already run in the zygote: its namespace, its outputs replayed
+    replayed = PRELUDE.replayable(cells)
+    if replayed and PRELUDE.module is not None:
+        notebook = PRELUDE.module
+    else:
+        notebook = types.ModuleType("__main__")  # the cells' module, as in a kernel
+        notebook.__dict__.update(__builtins__=builtins, display=displays.display)
     sys.modules["__main__"] = notebook
     namespace: dict[str, Any] = notebook.__dict__
-    namespace.update(__builtins__=builtins, display=displays.display)
     names: list[str] = job["names"]
     students = _copy(_PRISTINE)
-    cells: list[str] = job["cells"]
     while (request := channel.next_request()) is not None:
         index = request["cell"]
         source = cells[index]
@@ -76,6 +82,20 @@ def run_cells(job: dict[str, Any], channel: Channel) -> None:
         status, error, result = "ok", None, None
         value: Any = None
         failure: BaseException | None = None
+        if index < replayed:
+            result = replay(PRELUDE.records[index])
+            channel.send(
+                {
+                    "type": "done",
+                    "cell": index,
+                    "status": status,
+                    "error": error,
+                    "result": result,
+                    "answers": snapshot(namespace, names),
+                }
+            )
+            continue
+        replayed = 0  # a cell ran: what follows is never replayed
         _install_builtins(students)
         try:
             try:

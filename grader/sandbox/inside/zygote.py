@@ -23,6 +23,11 @@ at a time:
    the zygote is a child subreaper, so a process orphaned by the job would be its
    child. Otherwise the grader retires the worker, killing every process in it,
    before another job runs there.
+
+Between jobs, a prelude may arrive as ``{"prelude": true, "seconds": s}`` with one
+descriptor, a pipe holding the sources of the release's leading locked cells as JSON:
+the zygote runs them (:mod:`inside.prelude`) and reports ``{"type": "prelude", "cells":
+k, "detail": str}``; the jobs that start with those cells replay the first k.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from typing import Any
 
 from .figures import install_backend
 from .job import JOB_FDS, SETUP_FAILED, run_job, use_matplotlib_config
+from .prelude import install
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -72,6 +78,9 @@ def serve_one(control: socket.socket, settings: dict[str, Any]) -> bool:
     message, fds, _flags, _address = socket.recv_fds(control, 4096, JOB_FDS)
     if not message:
         return False
+    if b'"prelude"' in message:
+        serve_prelude(control, message, fds)
+        return True
     try:
         header = json.loads(message)
         number, uid = int(header["job"]), header["uid"]
@@ -100,6 +109,27 @@ def serve_one(control: socket.socket, settings: dict[str, Any]) -> bool:
     }
     control.sendall(json.dumps(report).encode() + b"\n")
     return True
+
+
+def serve_prelude(control: socket.socket, message: bytes, fds: list[int]) -> None:
+    """Install the prelude the grader sends (its sources as JSON on the one descriptor),
+    then report how many of its cells jobs will replay."""
+    try:
+        header = json.loads(message)
+        if len(fds) != 1 or not isinstance(header.get("seconds"), (int, float)):
+            raise ValueError("malformed prelude")
+        with os.fdopen(fds.pop(), "rb") as pipe:
+            sources = json.loads(pipe.read())
+        if not (isinstance(sources, list) and all(isinstance(c, str) for c in sources)):
+            raise ValueError("malformed prelude")
+    finally:
+        for fd in fds:
+            os.close(fd)
+    prelude = install(sources, float(header["seconds"]))
+    gc.collect()
+    gc.freeze()
+    report = {"type": "prelude", "cells": len(prelude.records), "detail": prelude.detail}
+    control.sendall(json.dumps(report).encode() + b"\n")
 
 
 def job_problem(code: int) -> str:

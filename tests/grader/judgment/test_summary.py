@@ -52,3 +52,45 @@ def test_alt_text_states_the_scores(tmp_path: Path) -> None:
 def test_empty_class(tmp_path: Path) -> None:
     html = write_class_summary({}, tmp_path).read_text(encoding="utf-8")
     assert "No reports" in html
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_rects(path: Path) -> list[tuple[float, float, str]]:
+    """Each drawn bar of a chart: its width, height and the sentence of its tooltip."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    return [
+        (float(rect.get("width", 0)), float(rect.get("height", 0)), title.text or "")
+        for rect in root.iter(f"{SVG}rect")
+        if (title := rect.find(f"{SVG}title")) is not None
+    ]
+
+
+def test_the_histogram_draws_each_half_point_bin_at_its_height(tmp_path: Path) -> None:
+    reports = class_reports()
+    write_class_summary(reports, tmp_path)
+    bins: dict[float, int] = {}
+    for report in reports.values():
+        low = int(report.score * 2) / 2
+        bins[low] = bins.get(low, 0) + 1
+    bars = svg_rects(tmp_path / "score_distribution.svg")
+    assert sorted(text for *_, text in bars) == sorted(
+        f"{n} student(s) scored from {low:g} to under {low + 0.5:g}" for low, n in bins.items()
+    )
+    unit = {round(height / int(text.split()[0]), 6) for _, height, text in bars}
+    assert len(unit) == 1  # heights proportional to the counts
+    assert len({round(width, 6) for width, _, _ in bars}) == 1
+
+
+def test_the_misconception_bars_split_each_count_by_question(tmp_path: Path) -> None:
+    reports = class_reports()
+    write_class_summary(reports, tmp_path)
+    segments = svg_rects(tmp_path / "misconceptions.svg")
+    # no_relu in q1 for ben and cy; forget_eta in q5 for di
+    assert sorted(text for *_, text in segments) == ["forget_eta: 1 in q5", "no_relu: 2 in q1"]
+    widths = {text: width for width, _, text in segments}
+    assert abs(widths["no_relu: 2 in q1"] - 2 * widths["forget_eta: 1 in q5"]) < 0.2
