@@ -495,8 +495,24 @@ class SandboxPool:
     def set_prelude(self, sources: Sequence[str]) -> None:
         """The instructor's cells every notebook starts with (the release's leading locked
         code cells): each worker runs them once, and jobs that start with exactly these
-        sources replay their outputs. Never pass a student's code here."""
+        sources replay their outputs. Never pass a student's code here.
+
+        The workers start running it now, in the background (a worker busy with a job
+        runs it before its next one)."""
         self.prelude = tuple(sources)
+        if self.prelude:
+            for _ in self.all:
+                threading.Thread(target=self._install_prelude, daemon=True).start()
+
+    def _install_prelude(self) -> None:
+        worker = self.free.get()
+        try:
+            # On failure the next job on this worker tries again, or runs every cell.
+            with contextlib.suppress(Exception):
+                if worker.alive and worker.prelude != self.prelude:
+                    worker.install_prelude(self.prelude, self.limits)
+        finally:
+            self.free.put(worker)
 
     def __enter__(self) -> SandboxPool:
         self.start()

@@ -23,7 +23,8 @@ from grader.sandbox import Limits, SandboxPool, SandboxResult, run_cells
 from tests.grader.sandbox.conftest import SMALL
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-RELEASE = REPOSITORY / "assignments" / "release" / "hw4" / "hw4.ipynb"
+SOURCE = REPOSITORY / "assignments" / "source" / "hw4" / "hw4.ipynb"
+"""The instructor's notebook: its locked cells are released as they are."""
 
 WHERE = "import os\nopen('written-by-the-prelude', 'w').close()\n"
 """A prelude cell that leaves a file where it runs."""
@@ -32,7 +33,7 @@ REPLAYED = "replayed = not os.path.exists('written-by-the-prelude')\n"
 
 
 def release_figure_cell() -> str:
-    notebook = json.loads(RELEASE.read_text())
+    notebook = json.loads(SOURCE.read_text(encoding="utf-8"))
     [figure] = [
         "".join(cell["source"])
         for cell in notebook["cells"]
@@ -57,7 +58,8 @@ def outcome(result: SandboxResult) -> list[tuple[object, ...]]:
 
 
 def test_the_release_prelude_is_its_leading_locked_code_cells() -> None:
-    cells = nbformat.read(RELEASE, as_version=4).cells
+    with SOURCE.open(encoding="utf-8") as file:
+        cells = nbformat.read(file, as_version=4).cells
     assert prelude_of(cells) == [release_figure_cell()]
     # a release whose first code cell is the student's has none
     code = [i for i, cell in enumerate(cells) if cell.cell_type == "code"]
