@@ -16,22 +16,17 @@ Usage: ``python book/tools/print_pdf.py [--out _build] [--edition full|student|b
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import shutil
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import yaml
 from build_editions import EDITIONS, PDF_FOLDER, ROOT, build_edition, pdf_name, single_page_folder
+from local_site import LOCAL_HOST, serve  # beside this script
 
-LOCAL_HOST = "127.0.0.1"
 PRINTED_PAGE = "print.html"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -84,27 +79,6 @@ LOCAL_LINKS = """
 
 class PrintError(Exception):
     """The PDF could not be made; the message says why."""
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, without a log line per request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on 127.0.0.1 from a thread; yield the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOCAL_HOST}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def page_to_print(folder: Path) -> Path:

@@ -224,12 +224,15 @@ class _Grader:
         return credited or (bool(result.tags) and not self._guessed(name).all())
 
     def _guessed(self, name: str) -> Array:
-        """Per component of the student's answer: whether a guess gives it (see GUESSES)."""
+        """Per component of the student's answer: whether a guess gives it (see GUESSES).
+
+        Within the rubric's own tolerance: 𝓛′'s room for a hand-rounded θ′ is for
+        matching a student's 𝓛′ with their θ′, and would call a worked 𝓛′ near 1 a guess."""
         reading = self.readings[name]
         if reading.status != "ok" or isinstance(reading.value, bool):
             return np.zeros(0, dtype=bool)
-        rtol, atol = self._tolerance(self.rubric.quantity(name))
-        return near_any(reading.value, self.guesses, rtol, atol)
+        quantity = self.rubric.quantity(name)
+        return near_any(reading.value, self.guesses, quantity.rtol, quantity.atol)
 
     def grade(self) -> Report:
         questions = {}

@@ -8,21 +8,34 @@ page's links and glued values, and an axe-core scan.
 from __future__ import annotations
 
 import functools
-import http.server
+import importlib.util
 import re
-import threading
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL_HOST = "127.0.0.1"
+
+
+def _local_site() -> ModuleType:
+    """``book/tools/local_site.py``, the server the PDFs are printed from (not a package)."""
+    spec = importlib.util.spec_from_file_location("local_site", ROOT / "book/tools/local_site.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SITE = _local_site()
+LOCAL_HOST: str = _SITE.LOCAL_HOST
+serve: Callable[[Path], AbstractContextManager[str]] = _SITE.serve
 # TeX that must not survive MathJax (code blocks are left out of the check).
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\\frac|\\begin\{|\\mathbf|\\mathcal|\\delta|\\theta")
 
@@ -34,27 +47,6 @@ def toc_pages() -> list[str]:
     for part in toc.get("parts", []):
         files += [chapter["file"] for chapter in part.get("chapters", [])]
     return ["index.html", *(f"{name}.html" for name in files)]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, without a log line per request."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on 127.0.0.1 from a thread; yield the base URL."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOCAL_HOST}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass

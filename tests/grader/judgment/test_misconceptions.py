@@ -199,6 +199,26 @@ def test_recognised_on_random_variants(tag: str, variant: Dataset) -> None:
     check_recognised(tag, variant)
 
 
+def test_a_worked_loss_near_a_guess_is_carried_forward() -> None:
+    """The missing factor 2 on numbers where the step is large: 𝓛′ = 1.2385 follows from the
+    student's θ′, and lies within the room for a hand-rounded θ′ of the guess 1. It is the
+    student's work, not a guess: it is carried forward."""
+    variant = Dataset(
+        X=np.array([[1.0, 3.0], [0.0, -3.0]]),
+        y=np.array([-1.9, -0.2]),
+        theta=np.array([1.0, 2.0, 0.0, 2.0, 0.0]),
+        eta=0.05,
+    )
+    answers = MISTAKES["missing_factor_2"][0](*variant)
+    assert abs(float(answers["loss_new"]) - 1.0) > 3 * RUBRIC.quantity("loss_new").atol
+    check_recognised("missing_factor_2", variant)
+    report = grade(answers, *variant)
+    assert [part.status for part in report.questions["q6"].parts] == ["carried_forward"] * 2
+    # a typed 1 in its place is still a guess, and earns nothing
+    guessed = grade({**answers, "loss_new": 1.0}, *variant)
+    assert guessed.questions["q6"].parts[0].points == 0
+
+
 def test_a_carried_forward_zero_loss_earns_nothing() -> None:
     """θ′ updated with one sample's gradient, on a variant where 𝓛′ at that θ′ is zero: the
     mistake is named in question 5, and question 6's zero loss earns no credit."""
