@@ -18,10 +18,10 @@ from nbformat import NotebookNode
 
 from grader.course import Course, CourseError
 from grader.course.grade_one import Graded
+from grader.course.variants import student_variant
 from grader.course.writer import RECORD_NAME, write_atomic
 from grader.judgment.collusion import CollusionReport, Submission, find_collusion
 from grader.judgment.collusion_page import PAGE, TABLE, collusion_csv, render_collusion_html
-from solutions.variant import make_variant
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def write_collusion_report(
         except KeyError as error:  # a record that cannot be read (the tables leave it out too)
             log.warning("collusion report: %s left out: %s", student, error)
             continue
-        variant = make_variant(student)
+        variant = student_variant(student)
         submissions.append(Submission(student, graded.answers, variant, graded.code))
     report = find_collusion(submissions, template)
     codes = {s.student: list(s.code) for s in submissions}

@@ -28,10 +28,10 @@ from nbformat import NotebookNode
 from nbgrader.utils import compute_checksum, is_grade, is_locked, is_solution
 
 from grader import Report, grade
+from grader.course.variants import student_variant
 from grader.judgment.collusion import plain_answers
 from grader.judgment.rubric import ANSWER_NAMES, STUDENT_ID_NAME
 from grader.sandbox import CellResult, SandboxResult
-from solutions.variant import make_variant
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 MAX_SALVAGES = 2
@@ -163,7 +163,7 @@ def grading_failed(student: str, error: Exception, then: str) -> Graded:
     """A zero that says why grading itself failed (``then``: what happens next); not
     final, so that it never replaces a finished grading and is graded again."""
     last = traceback.format_exception_only(type(error), error)[-1].strip()
-    variant = make_variant(student)
+    variant = student_variant(student)
     report = grade({}, variant.X, variant.y, variant.theta, variant.eta)
     problem = Problem("grader-error", f"grading this submission failed ({last}); {then}")
     return Graded(student, report, (problem,), executed_notebook([], {}, report), final=False)
@@ -481,7 +481,7 @@ def _judged(
     problems: list[Problem],
 ) -> Graded:
     """The verdict, computed here against the student's own variant, never in the sandbox."""
-    variant = make_variant(student)
+    variant = student_variant(student)
     report = grade(values, variant.X, variant.y, variant.theta, variant.eta)
     notebook = executed_notebook(cells, runs, report)
     own = _own_code(cells)
